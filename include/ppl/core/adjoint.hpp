@@ -1,0 +1,48 @@
+#pragma once
+// Where a backward rule writes an operand's adjoint.
+#include <type_traits>
+
+namespace ppl {
+
+/// An operand's adjoint buffer. The first contribution in a backward pass assigns, later ones add,
+/// so a value used several times receives the sum of its uses' adjoints without a zeroing pass.
+template <class Matrix>
+struct adjoint_sink {
+    Matrix* target;
+    bool* fresh;
+
+    template <class Expression>
+    void accumulate(const Expression& contribution) const {
+        if (*fresh) {
+            target->noalias() = contribution;
+            *fresh = false;
+        } else {
+            target->noalias() += contribution;
+        }
+    }
+
+    /// For rules that write the adjoint piece by piece: calls f(target, assign), where assign
+    /// says whether pieces must be assigned (first contribution) or added.
+    template <class F>
+    void accumulate_pieces(F&& f) const {
+        f(*target, *fresh);
+        *fresh = false;
+    }
+};
+
+/// The sink of an operand that no parameter depends on: rules skip it at compile time.
+struct no_adjoint {
+    template <class Expression>
+    void accumulate(const Expression&) const {}
+    template <class F>
+    void accumulate_pieces(F&&) const {}
+};
+
+/// True when a backward rule should compute this operand's adjoint.
+template <class Sink>
+inline constexpr bool wants_adjoint = !std::is_same_v<std::remove_cvref_t<Sink>, no_adjoint>;
+
+/// Marks a constant operand in shape inference: it broadcasts to any shape.
+struct scalar_shape {};
+
+}  // namespace ppl

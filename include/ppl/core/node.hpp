@@ -1,0 +1,166 @@
+#pragma once
+// Node types of the expression graph. A node stores only its operands; what it computes lives in
+// its op tag's rules (ops/) and in the traits below.
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "ppl/core/fixed_string.hpp"
+
+namespace ppl {
+
+/// An op applied to operands: `expr<exp_op, A>` is exp(A). The op tag holds static settings only.
+template <class Op, class... Operands>
+struct expr {
+    [[no_unique_address]] Op op;
+    std::tuple<Operands...> operands;
+};
+
+/// A named batch input, bound per step with `graph::set<"x">(matrix)`.
+template <fixed_string Name>
+struct input_leaf {
+    static constexpr std::string_view name = Name.view();
+};
+
+/// A trainable parameter, referenced (not owned) by the graph; its gradient lands in `target->grad`.
+template <class Parameter>
+struct parameter_leaf {
+    Parameter* target;
+};
+
+/// A scalar constant, such as the 0.5 in `0.5 * x`.
+struct constant_leaf {
+    double value;
+};
+
+/// A shared subexpression: evaluated once per pass, and its adjoint sums the adjoints of every use.
+template <fixed_string Name, class Operand>
+struct let_node {
+    static constexpr std::string_view name = Name.view();
+    std::tuple<Operand> operands;
+};
+
+// ---- traits --------------------------------------------------------------------------------------
+
+template <class T>
+struct node_traits {
+    static constexpr bool is_node = false;
+};
+
+template <class Op, class... Operands>
+struct node_traits<expr<Op, Operands...>> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = false;
+    static constexpr std::size_t arity = sizeof...(Operands);
+    static constexpr bool needs_grad = (node_traits<Operands>::needs_grad || ...);
+};
+
+template <fixed_string Name>
+struct node_traits<input_leaf<Name>> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = true;
+    static constexpr std::size_t arity = 0;
+    static constexpr bool needs_grad = false;
+};
+
+template <class Parameter>
+struct node_traits<parameter_leaf<Parameter>> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = true;
+    static constexpr std::size_t arity = 0;
+    static constexpr bool needs_grad = true;
+};
+
+template <>
+struct node_traits<constant_leaf> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = true;
+    static constexpr std::size_t arity = 0;
+    static constexpr bool needs_grad = false;
+};
+
+template <fixed_string Name, class Operand>
+struct node_traits<let_node<Name, Operand>> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = false;
+    static constexpr std::size_t arity = 1;
+    static constexpr bool needs_grad = node_traits<Operand>::needs_grad;
+};
+
+/// Anything that can sit in the expression graph.
+template <class T>
+concept node = node_traits<std::remove_cvref_t<T>>::is_node;
+
+template <class T>
+inline constexpr bool is_expr_v = false;
+template <class Op, class... Operands>
+inline constexpr bool is_expr_v<expr<Op, Operands...>> = true;
+
+template <class T>
+inline constexpr bool is_let_v = false;
+template <fixed_string Name, class Operand>
+inline constexpr bool is_let_v<let_node<Name, Operand>> = true;
+
+template <class T>
+inline constexpr bool is_input_v = false;
+template <fixed_string Name>
+inline constexpr bool is_input_v<input_leaf<Name>> = true;
+
+template <class T>
+inline constexpr bool is_parameter_leaf_v = false;
+template <class Parameter>
+inline constexpr bool is_parameter_leaf_v<parameter_leaf<Parameter>> = true;
+
+/// The type of operand I of Node.
+template <class Node, std::size_t I>
+using operand_t = std::remove_cvref_t<decltype(std::get<I>(std::declval<Node&>().operands))>;
+
+/// The name an error message uses for a node.
+template <class Node>
+[[nodiscard]] constexpr std::string_view node_name() {
+    if constexpr (is_expr_v<Node>) return std::remove_cvref_t<decltype(std::declval<Node>().op)>::name;
+    else if constexpr (is_let_v<Node>) return "let";
+    else if constexpr (is_input_v<Node>) return "input";
+    else if constexpr (is_parameter_leaf_v<Node>) return "parameter";
+    else return "constant";
+}
+
+// ---- building nodes ------------------------------------------------------------------------------
+
+/// Turns a node or an arithmetic value into a node; plain numbers become constants.
+template <class T>
+[[nodiscard]] constexpr auto as_node(T&& value) {
+    using U = std::remove_cvref_t<T>;
+    if constexpr (node<U>) {
+        return U(std::forward<T>(value));
+    } else {
+        static_assert(std::is_arithmetic_v<U>,
+                      "ppl: an operand must be a ppl node (input, parameter, let or an op result) or a "
+                      "plain number; wrap matrices as inputs with input<\"name\">() instead.");
+        return constant_leaf{static_cast<double>(value)};
+    }
+}
+
+/// Builds `expr<Op, ...>` from an op tag and operands.
+template <class Op, class... Operands>
+[[nodiscard]] constexpr auto make_expr(Op op, Operands&&... operands) {
+    return expr<Op, decltype(as_node(std::forward<Operands>(operands)))...>{
+        op, {as_node(std::forward<Operands>(operands))...}};
+}
+
+/// A named batch input: one column per sample.
+template <fixed_string Name>
+[[nodiscard]] constexpr input_leaf<Name> input() {
+    return {};
+}
+
+/// Same as input<Name>(): the data a model observes.
+template <fixed_string Name>
+[[nodiscard]] constexpr input_leaf<Name> data() {
+    return {};
+}
+
+}  // namespace ppl

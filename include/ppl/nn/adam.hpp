@@ -1,0 +1,70 @@
+#pragma once
+// Adam with bias correction.
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "ppl/nn/optimizer.hpp"
+
+namespace ppl {
+
+struct adam_options {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+};
+
+/// Adam: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
+/// p <- p - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps).
+template <class Scalar = float>
+class basic_adam {
+public:
+    using matrix = typename basic_parameter<Scalar>::matrix;
+
+    basic_adam(std::vector<basic_parameter<Scalar>*> params, adam_options options)
+        : params_(std::move(params)), options_(options) {
+        check_option("lr", options_.lr, true);
+        check_option("eps", options_.eps, true);
+        check_option("beta1", options_.beta1, false);
+        check_option("beta2", options_.beta2, false);
+        if (options_.beta1 < 0 || options_.beta1 >= 1 || options_.beta2 < 0 || options_.beta2 >= 1)
+            fail("optimiser options beta1 = ", options_.beta1, " and beta2 = ", options_.beta2,
+                 " must lie in [0, 1)");
+        for (auto* p : params_) {
+            first_.push_back(matrix::Zero(p->value.rows(), p->value.cols()));
+            second_.push_back(matrix::Zero(p->value.rows(), p->value.cols()));
+        }
+    }
+
+    void step() {
+        check_gradients(params_);
+        ++steps_;
+        const double correction1 = 1 - std::pow(options_.beta1, static_cast<double>(steps_));
+        const double correction2 = 1 - std::pow(options_.beta2, static_cast<double>(steps_));
+        const auto b1 = static_cast<Scalar>(options_.beta1), b2 = static_cast<Scalar>(options_.beta2);
+        const auto step_size = static_cast<Scalar>(options_.lr / correction1);
+        const auto root_correction2 = static_cast<Scalar>(std::sqrt(correction2));
+        const auto eps = static_cast<Scalar>(options_.eps);
+        for (std::size_t k = 0; k < params_.size(); ++k) {
+            auto& p = *params_[k];
+            first_[k] = b1 * first_[k] + (1 - b1) * p.grad;
+            second_[k].array() = b2 * second_[k].array() + (1 - b2) * p.grad.array().square();
+            p.value.array() -= step_size * first_[k].array() / (second_[k].array().sqrt() / root_correction2 + eps);
+        }
+    }
+
+    [[nodiscard]] std::int64_t steps() const { return steps_; }
+    [[nodiscard]] const std::vector<matrix>& first_moments() const { return first_; }
+    [[nodiscard]] const std::vector<matrix>& second_moments() const { return second_; }
+
+private:
+    std::vector<basic_parameter<Scalar>*> params_;
+    adam_options options_;
+    std::vector<matrix> first_, second_;
+    std::int64_t steps_ = 0;
+};
+
+using adam = basic_adam<float>;
+
+}  // namespace ppl

@@ -1,0 +1,32 @@
+#pragma once
+// relu(a) = max(a, 0), elementwise.
+#include <type_traits>
+#include <utility>
+
+#include "ppl/core/node.hpp"
+#include "ppl/ops/elementwise.hpp"
+
+namespace ppl::ops {
+
+/// y = max(a, 0)
+struct relu_op : same_shape {
+    static constexpr std::string_view name = "relu";
+    void forward(auto& y, const auto& a) const { y.array() = a.array().max(typename std::decay_t<decltype(y)>::Scalar(0)); }
+    // da = dy where a > 0, else 0
+    void backward([[maybe_unused]] const auto& y, const auto& dy, const auto& da,
+                  [[maybe_unused]] const auto& a) const {
+        if constexpr (wants_adjoint<decltype(da)>) da.accumulate(((a.array() > 0).select(dy.array(), 0)).matrix());
+    }
+};
+
+}  // namespace ppl::ops
+
+namespace ppl {
+
+/// y = max(a, 0)
+template <node A>
+[[nodiscard]] constexpr auto relu(A&& a) {
+    return make_expr(ops::relu_op{}, std::forward<A>(a));
+}
+
+}  // namespace ppl
