@@ -33,3 +33,7 @@
 #include "ppl/data/batches.hpp"
 #include "ppl/data/fashion_mnist.hpp"
 #include "ppl/data/idx.hpp"
+#include "ppl/core/noise.hpp"
+#include "ppl/ops/noise.hpp"
+#include "ppl/ops/one_hot.hpp"
+#include "ppl/ops/stop_gradient.hpp"

@@ -5,17 +5,17 @@ using namespace ppl;
 using namespace ppl::testing;
 
 namespace {
-// The reference broadcasts a single column by hand.
-dmatrix widen(const dmatrix& m, Eigen::Index cols) {
-    if (m.cols() == cols) return m;
-    dmatrix out(m.rows(), cols);
-    for (Eigen::Index j = 0; j < cols; ++j) out.col(j) = m.col(0);
+// The reference broadcasts a single column or a single value by hand.
+dmatrix widen(const dmatrix& m, Eigen::Index rows, Eigen::Index cols) {
+    dmatrix out(rows, cols);
+    for (Eigen::Index i = 0; i < rows; ++i)
+        for (Eigen::Index j = 0; j < cols; ++j) out(i, j) = m(m.rows() == 1 ? 0 : i, m.cols() == 1 ? 0 : j);
     return out;
 }
 template <class F>
 dmatrix combine(const dmatrix& a, const dmatrix& b, F f) {
-    const Eigen::Index cols = std::max(a.cols(), b.cols());
-    const dmatrix wa = widen(a, cols), wb = widen(b, cols);
+    const Eigen::Index rows = std::max(a.rows(), b.rows()), cols = std::max(a.cols(), b.cols());
+    const dmatrix wa = widen(a, rows, cols), wb = widen(b, rows, cols);
     dmatrix out(wa.rows(), cols);
     for (Eigen::Index i = 0; i < out.size(); ++i) out(i) = f(wa(i), wb(i));
     return out;
@@ -24,8 +24,8 @@ dmatrix combine(const dmatrix& a, const dmatrix& b, F f) {
 
 TEST_CASE("arithmetic: matrix with matrix, column and scalar", "[ops][arithmetic]") {
     const dmatrix a = random_matrix(3, 4, 0.5, 2.0, 1), b = random_matrix(3, 4, 0.5, 2.0, 2);
-    const dmatrix column = random_matrix(3, 1, 0.5, 2.0, 3);
-    for (const dmatrix* right : {&b, &column}) {
+    const dmatrix column = random_matrix(3, 1, 0.5, 2.0, 3), single = random_matrix(1, 1, 0.5, 2.0, 6);
+    for (const dmatrix* right : {&b, &column, &single}) {
         check_gradient<2>([](auto x, auto y) { return x + y; }, {a, *right},
                           [](const auto& in) { return combine(in[0], in[1], [](double u, double v) { return u + v; }); });
         check_gradient<2>([](auto x, auto y) { return x - y; }, {a, *right},

@@ -45,4 +45,7 @@ inline constexpr bool wants_adjoint = !std::is_same_v<std::remove_cvref_t<Sink>,
 /// Marks a constant operand in shape inference: it broadcasts to any shape.
 struct scalar_shape {};
 
+/// Marks a state operand in shape inference: it has no matrix shape.
+struct state_shape {};
+
 }  // namespace ppl

@@ -43,6 +43,14 @@ constexpr auto input_names(std::index_sequence<I...>) {
 
 }  // namespace detail
 
+/// The noise source of graphs without random nodes: asking it for noise is an error.
+struct no_noise {
+    template <class Matrix, class Kind>
+    void fill(std::string_view site, Kind, Matrix&) const {
+        fail("site '", site, "' needs noise; pass a noise source to forward(), or train through an objective");
+    }
+};
+
 /// A model expression bound to its evaluation buffers.
 ///
 /// `forward()` computes the loss (the root, which must be 1x1); `backward()` then writes
@@ -99,10 +107,12 @@ public:
     }
 
     /// Runs the forward pass and returns the loss. Raises ppl::error if it is not finite.
-    scalar forward() {
+    /// `noise` fills the buffers of noise nodes: noise.fill(site_name, kind, matrix&).
+    template <class Noise = no_noise>
+    scalar forward(Noise&& noise = {}) {
         bind_if_needed();
         evaluations_ = 0;
-        [this]<std::size_t... I>(std::index_sequence<I...>) { (forward_at<I>(), ...); }(slots{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (forward_at<I>(noise), ...); }(slots{});
         const scalar loss = values_[root_slot](0, 0);
         if (!std::isfinite(loss)) report_non_finite();
         return loss;
@@ -124,8 +134,9 @@ public:
     }
 
     /// forward() then backward(); returns the loss.
-    scalar value_and_grad() {
-        const scalar loss = forward();
+    template <class Noise = no_noise>
+    scalar value_and_grad(Noise&& noise = {}) {
+        const scalar loss = forward(noise);
         backward();
         return loss;
     }
@@ -207,6 +218,8 @@ private:
             return input_map(b.data, b.rows, b.cols, Eigen::OuterStride<>(b.stride));
         } else if constexpr (is_parameter_leaf_v<N>) {
             return static_cast<const matrix&>(node_object<s>().target->value);
+        } else if constexpr (is_state_leaf_v<N>) {
+            return node_object<s>().target;
         } else {
             return static_cast<scalar>(node_object<s>().value);
         }
@@ -241,14 +254,16 @@ private:
     auto inferred_shape_of_operand() const {
         using N = node_type<sched::template storage_of<I>()>;
         if constexpr (std::is_same_v<N, constant_leaf>) return scalar_shape{};
+        else if constexpr (is_state_leaf_v<N>) return state_shape{};
         else return shape_at<I>();
     }
 
-    template <std::size_t I>
-    void forward_at() {
+    template <std::size_t I, class Noise>
+    void forward_at(Noise& noise) {
         using N = node_type<I>;
         if constexpr (is_expr_v<N>) {
             auto& n = node_object<I>();
+            if constexpr (requires { n.op.draws_noise; }) noise.fill(n.op.site_name(), n.op.kind, values_[I]);
             [&]<std::size_t... K>(std::index_sequence<K...>) {
                 n.op.forward(values_[I], value_at<sched::template operand_slot<I, K>()>()...);
             }(std::make_index_sequence<node_traits<N>::arity>{});

@@ -31,6 +31,13 @@ struct parameter_leaf {
     Parameter* target;
 };
 
+/// Mutable state outside the graph that a rule reads or updates (e.g. a moving-average baseline);
+/// rules receive the pointer. It takes no gradient.
+template <class State>
+struct state_leaf {
+    State* target;
+};
+
 /// A scalar constant, such as the 0.5 in `0.5 * x`.
 struct constant_leaf {
     double value;
@@ -50,12 +57,18 @@ struct node_traits {
     static constexpr bool is_node = false;
 };
 
+/// An op whose tag declares `static constexpr bool blocks_gradient = true` passes no adjoint to
+/// its operands (stop_gradient, noise sources).
+template <class Op>
+concept gradient_blocking_op = Op::blocks_gradient;
+
 template <class Op, class... Operands>
 struct node_traits<expr<Op, Operands...>> {
     static constexpr bool is_node = true;
     static constexpr bool is_leaf = false;
     static constexpr std::size_t arity = sizeof...(Operands);
-    static constexpr bool needs_grad = (node_traits<Operands>::needs_grad || ...);
+    static constexpr bool needs_grad =
+        !gradient_blocking_op<Op> && (node_traits<Operands>::needs_grad || ...);
 };
 
 template <fixed_string Name>
@@ -72,6 +85,14 @@ struct node_traits<parameter_leaf<Parameter>> {
     static constexpr bool is_leaf = true;
     static constexpr std::size_t arity = 0;
     static constexpr bool needs_grad = true;
+};
+
+template <class State>
+struct node_traits<state_leaf<State>> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = true;
+    static constexpr std::size_t arity = 0;
+    static constexpr bool needs_grad = false;
 };
 
 template <>
@@ -110,6 +131,11 @@ template <fixed_string Name>
 inline constexpr bool is_input_v<input_leaf<Name>> = true;
 
 template <class T>
+inline constexpr bool is_state_leaf_v = false;
+template <class State>
+inline constexpr bool is_state_leaf_v<state_leaf<State>> = true;
+
+template <class T>
 inline constexpr bool is_parameter_leaf_v = false;
 template <class Parameter>
 inline constexpr bool is_parameter_leaf_v<parameter_leaf<Parameter>> = true;
@@ -125,6 +151,7 @@ template <class Node>
     else if constexpr (is_let_v<Node>) return "let";
     else if constexpr (is_input_v<Node>) return "input";
     else if constexpr (is_parameter_leaf_v<Node>) return "parameter";
+    else if constexpr (is_state_leaf_v<Node>) return "state";
     else return "constant";
 }
 

@@ -13,8 +13,8 @@ struct add_op {
     static constexpr std::string_view name = "add";
     shape infer(const auto& a, const auto& b) const { return broadcast_shape(a, b); }
     void forward(auto& y, const auto& a, const auto& b) const {
-        with_expanded(a, y.cols(), [&](const auto& A) {
-            with_expanded(b, y.cols(), [&](const auto& B) { y.array() = A + B; });
+        with_expanded(a, y.rows(), y.cols(), [&](const auto& A) {
+            with_expanded(b, y.rows(), y.cols(), [&](const auto& B) { y.array() = A + B; });
         });
     }
     // da = dy, db = dy
@@ -30,8 +30,8 @@ struct subtract_op {
     static constexpr std::string_view name = "subtract";
     shape infer(const auto& a, const auto& b) const { return broadcast_shape(a, b); }
     void forward(auto& y, const auto& a, const auto& b) const {
-        with_expanded(a, y.cols(), [&](const auto& A) {
-            with_expanded(b, y.cols(), [&](const auto& B) { y.array() = A - B; });
+        with_expanded(a, y.rows(), y.cols(), [&](const auto& A) {
+            with_expanded(b, y.rows(), y.cols(), [&](const auto& B) { y.array() = A - B; });
         });
     }
     // da = dy, db = -dy
@@ -47,17 +47,17 @@ struct multiply_op {
     static constexpr std::string_view name = "multiply";
     shape infer(const auto& a, const auto& b) const { return broadcast_shape(a, b); }
     void forward(auto& y, const auto& a, const auto& b) const {
-        with_expanded(a, y.cols(), [&](const auto& A) {
-            with_expanded(b, y.cols(), [&](const auto& B) { y.array() = A * B; });
+        with_expanded(a, y.rows(), y.cols(), [&](const auto& A) {
+            with_expanded(b, y.rows(), y.cols(), [&](const auto& B) { y.array() = A * B; });
         });
     }
     // da = dy * b, db = dy * a
     void backward(const auto&, const auto& dy, const auto& da, const auto& db, const auto& a,
                   const auto& b) const {
         if constexpr (wants_adjoint<decltype(da)>)
-            with_expanded(b, dy.cols(), [&](const auto& B) { accumulate_broadcast(da, a, dy.array() * B); });
+            with_expanded(b, dy.rows(), dy.cols(), [&](const auto& B) { accumulate_broadcast(da, a, dy.array() * B); });
         if constexpr (wants_adjoint<decltype(db)>)
-            with_expanded(a, dy.cols(), [&](const auto& A) { accumulate_broadcast(db, b, dy.array() * A); });
+            with_expanded(a, dy.rows(), dy.cols(), [&](const auto& A) { accumulate_broadcast(db, b, dy.array() * A); });
     }
 };
 
@@ -66,14 +66,14 @@ struct divide_op {
     static constexpr std::string_view name = "divide";
     shape infer(const auto& a, const auto& b) const { return broadcast_shape(a, b); }
     void forward(auto& y, const auto& a, const auto& b) const {
-        with_expanded(a, y.cols(), [&](const auto& A) {
-            with_expanded(b, y.cols(), [&](const auto& B) { y.array() = A / B; });
+        with_expanded(a, y.rows(), y.cols(), [&](const auto& A) {
+            with_expanded(b, y.rows(), y.cols(), [&](const auto& B) { y.array() = A / B; });
         });
     }
     // da = dy / b, db = -dy * y / b
     void backward(const auto& y, const auto& dy, const auto& da, const auto& db, const auto& a,
                   const auto& b) const {
-        with_expanded(b, dy.cols(), [&](const auto& B) {
+        with_expanded(b, dy.rows(), dy.cols(), [&](const auto& B) {
             if constexpr (wants_adjoint<decltype(da)>) accumulate_broadcast(da, a, dy.array() / B);
             if constexpr (wants_adjoint<decltype(db)>)
                 accumulate_broadcast(db, b, -dy.array() * y.array() / B);

@@ -12,9 +12,11 @@
 namespace ppl::ops {
 
 /// Operands of a binary elementwise op may be equal shapes, a column broadcast across the
-/// batch (a bias), or a scalar constant.
+/// batch (a bias), a 1x1 value broadcast everywhere, or a scalar constant.
 inline shape broadcast_shape(const shape& a, const shape& b) {
     if (a == b) return a;
+    if (a == shape{1, 1}) return b;
+    if (b == shape{1, 1}) return a;
     if (a.rows == b.rows && a.cols == 1) return b;
     if (a.rows == b.rows && b.cols == 1) return a;
     fail("operand shapes ", a, " and ", b,
@@ -24,13 +26,15 @@ inline shape broadcast_shape(const shape& a, scalar_shape) { return a; }
 inline shape broadcast_shape(scalar_shape, const shape& b) { return b; }
 
 /// Calls f with the operand as an Eigen array of shape rows x cols (a broadcast column is
-/// replicated lazily; a scalar is passed through as a scalar).
+/// replicated lazily; a scalar or a 1x1 value is passed as a scalar).
 template <class Operand, class F>
-inline void with_expanded(const Operand& a, Eigen::Index cols, F&& f) {
+inline void with_expanded(const Operand& a, Eigen::Index rows, Eigen::Index cols, F&& f) {
     if constexpr (std::is_arithmetic_v<Operand>) {
         f(a);
-    } else if (a.cols() == cols) {
+    } else if (a.rows() == rows && a.cols() == cols) {
         f(a.array());
+    } else if (a.rows() == 1 && a.cols() == 1) {
+        f(a(0, 0));
     } else {
         f(a.col(0).replicate(1, cols).array());
     }
@@ -41,7 +45,8 @@ inline void with_expanded(const Operand& a, Eigen::Index cols, F&& f) {
 template <class Sink, class Operand, class Contribution>
 inline void accumulate_broadcast(const Sink& sink, const Operand& operand, const Contribution& c) {
     if constexpr (wants_adjoint<Sink>) {
-        if (operand.cols() == c.cols()) sink.accumulate(c.matrix());
+        if (operand.cols() == c.cols() && operand.rows() == c.rows()) sink.accumulate(c.matrix());
+        else if (operand.rows() == 1 && operand.cols() == 1) sink.accumulate(Operand::PlainObject::Constant(1, 1, c.sum()));
         else sink.accumulate(c.matrix().rowwise().sum());
     }
 }

@@ -42,9 +42,27 @@ struct batch_mean_op : reduction<by_batch> {
     static constexpr std::string_view name = "batch_mean";
 };
 
+/// y_j = sum_i a_ij: one value per sample (a 1 x batch row).
+struct column_sum_op {
+    static constexpr std::string_view name = "column_sum";
+    shape infer(const shape& a) const { return {1, a.cols}; }
+    void forward(auto& y, const auto& a) const { y.noalias() = a.colwise().sum(); }
+    // da_ij = dy_j
+    void backward(const auto&, const auto& dy, const auto& da, const auto& a) const {
+        if constexpr (wants_adjoint<decltype(da)>) da.accumulate(dy.replicate(a.rows(), 1));
+    }
+};
+
 }  // namespace ppl::ops
 
 namespace ppl {
+
+/// The sum of each column: a 1 x batch row of per-sample totals.
+template <node A>
+[[nodiscard]] constexpr auto column_sum(A&& a) {
+    return make_expr(ops::column_sum_op{}, std::forward<A>(a));
+}
+
 
 /// The sum of every entry: a 1x1 value.
 template <node A>

@@ -1,0 +1,46 @@
+#pragma once
+// Noise sources: what fills a random site's noise buffer on each forward pass.
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include "ppl/core/random.hpp"
+
+namespace ppl {
+
+/// The parameter-free base distribution a site draws its noise from.
+enum class noise_kind {
+    uniform,          // u ~ U(0, 1), clamped into [eps, 1 - eps]
+    standard_normal,  // e ~ N(0, 1)
+    gumbel,           // g = -log(-log u) ~ Gumbel(0, 1), u clamped as above
+};
+
+/// The clamp for uniforms feeding log transforms: u in [eps, 1 - eps], so log u and log(1 - u)
+/// stay finite in float as well as in double.
+inline constexpr double uniform_clamp = 1e-7;
+
+/// Draws one noise value of the given kind.
+inline double draw_noise(noise_kind kind, random_stream& rng) {
+    switch (kind) {
+        case noise_kind::standard_normal:
+            return rng.normal();
+        case noise_kind::gumbel:
+            return -std::log(-std::log(std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp)));
+        case noise_kind::uniform:
+        default:
+            return std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp);
+    }
+}
+
+/// Fills noise buffers from a seeded stream, in the graph's evaluation order.
+struct stream_noise {
+    random_stream* rng;
+    template <class Matrix>
+    void fill(std::string_view, noise_kind kind, Matrix& m) const {
+        using scalar = typename Matrix::Scalar;
+        for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = static_cast<scalar>(draw_noise(kind, *rng));
+    }
+};
+
+}  // namespace ppl
