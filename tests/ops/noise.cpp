@@ -9,7 +9,7 @@ using namespace ppl;
 TEST_CASE("noise: shaped like its source, drawn from the given kind, no gradient", "[ops][noise]") {
     basic_parameter<double> mu("mu", 3, 4);
     mu.value.setOnes();
-    auto eps = let<"eps">(noise_like<"z">(param(mu), noise_kind::standard_normal));
+    auto eps = let<"eps">(noise_like<"z">(noise_kind::standard_normal, param(mu)));
     graph g{sum(param(mu) + eps)};
     random_stream rng{3}, same{3};
     g.value_and_grad(stream_noise{&rng});
@@ -35,6 +35,6 @@ TEST_CASE("noise: Gumbel and uniform draws are finite and clamped", "[ops][noise
 
 TEST_CASE("noise: a graph with noise refuses to run without a source", "[ops][noise]") {
     basic_parameter<double> mu("mu", 2, 2);
-    graph g{sum(param(mu) * noise_like<"z">(param(mu), noise_kind::uniform))};
+    graph g{sum(param(mu) * noise_like<"z">(noise_kind::uniform, param(mu)))};
     CHECK_THROWS_WITH(g.forward(), Catch::Contains("site 'z' needs noise"));
 }

@@ -162,6 +162,25 @@ public:
         return out;
     }
 
+    /// True when the expression reads input Name.
+    template <fixed_string Name>
+    static constexpr bool has_input() {
+        return !hana::is_nothing(hana::index_if(inputs, hana::equal.to(hana::type_c<input_leaf<Name>>)));
+    }
+
+    /// True when the expression holds a let node named Name.
+    template <fixed_string Name>
+    static constexpr bool has_let() {
+        return !hana::is_nothing(hana::index_if(sched::paths, [](auto p) {
+            using N = node_at_t<Root, typename decltype(p)::type>;
+            if constexpr (is_let_v<N>) return hana::bool_c<N::name == Name.view()>;
+            else return hana::false_c;
+        }));
+    }
+
+    /// The expression this graph evaluates.
+    [[nodiscard]] const Root& expression() const { return root_; }
+
     /// How many nodes the schedule holds (a let counts once however often it is used).
     static constexpr std::size_t size() { return slot_count; }
 

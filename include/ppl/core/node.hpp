@@ -43,11 +43,17 @@ struct constant_leaf {
     double value;
 };
 
+/// What a plain let carries besides its operand: nothing.
+struct no_info {};
+
 /// A shared subexpression: evaluated once per pass, and its adjoint sums the adjoints of every use.
-template <fixed_string Name, class Operand>
+/// `Info` lets higher layers attach a recipe to the binding (a random site keeps its distributions).
+template <fixed_string Name, class Operand, class Info = no_info>
 struct let_node {
     static constexpr std::string_view name = Name.view();
+    using info_type = Info;
     std::tuple<Operand> operands;
+    [[no_unique_address]] Info info{};
 };
 
 // ---- traits --------------------------------------------------------------------------------------
@@ -103,8 +109,8 @@ struct node_traits<constant_leaf> {
     static constexpr bool needs_grad = false;
 };
 
-template <fixed_string Name, class Operand>
-struct node_traits<let_node<Name, Operand>> {
+template <fixed_string Name, class Operand, class Info>
+struct node_traits<let_node<Name, Operand, Info>> {
     static constexpr bool is_node = true;
     static constexpr bool is_leaf = false;
     static constexpr std::size_t arity = 1;
@@ -122,8 +128,18 @@ inline constexpr bool is_expr_v<expr<Op, Operands...>> = true;
 
 template <class T>
 inline constexpr bool is_let_v = false;
-template <fixed_string Name, class Operand>
-inline constexpr bool is_let_v<let_node<Name, Operand>> = true;
+template <fixed_string Name, class Operand, class Info>
+inline constexpr bool is_let_v<let_node<Name, Operand, Info>> = true;
+
+template <class T>
+inline constexpr auto let_name_of = nullptr;
+template <fixed_string Name, class Operand, class Info>
+inline constexpr auto let_name_of<let_node<Name, Operand, Info>> = Name;
+
+template <class T>
+inline constexpr auto input_name_of = nullptr;
+template <fixed_string Name>
+inline constexpr auto input_name_of<input_leaf<Name>> = Name;
 
 template <class T>
 inline constexpr bool is_input_v = false;

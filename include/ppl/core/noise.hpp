@@ -14,6 +14,9 @@ enum class noise_kind {
     uniform,          // u ~ U(0, 1), clamped into [eps, 1 - eps]
     standard_normal,  // e ~ N(0, 1)
     gumbel,           // g = -log(-log u) ~ Gumbel(0, 1), u clamped as above
+    logistic,         // l = log u - log(1 - u) ~ Logistic(0, 1)
+    laplace,          // w = u - 1/2, l = -sign(w) log(1 - 2|w|) ~ Laplace(0, 1)
+    exponential,      // e = -log u ~ Exp(1)
 };
 
 /// The clamp for uniforms feeding log transforms: u in [eps, 1 - eps], so log u and log(1 - u)
@@ -27,6 +30,16 @@ inline double draw_noise(noise_kind kind, random_stream& rng) {
             return rng.normal();
         case noise_kind::gumbel:
             return -std::log(-std::log(std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp)));
+        case noise_kind::logistic: {
+            const double u = std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp);
+            return std::log(u) - std::log1p(-u);
+        }
+        case noise_kind::laplace: {
+            const double w = std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp) - 0.5;
+            return (w < 0 ? 1.0 : -1.0) * std::log1p(-2 * std::abs(w));
+        }
+        case noise_kind::exponential:
+            return -std::log(std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp));
         case noise_kind::uniform:
         default:
             return std::clamp(rng.uniform(), uniform_clamp, 1 - uniform_clamp);

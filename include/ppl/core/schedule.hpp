@@ -59,8 +59,8 @@ template <class Node>
 struct let_name {
     using type = void;
 };
-template <fixed_string Name, class Operand>
-struct let_name<let_node<Name, Operand>> {
+template <fixed_string Name, class Operand, class Info>
+struct let_name<let_node<Name, Operand, Info>> {
     using type = name_tag<Name>;
 };
 

@@ -1,6 +1,8 @@
 #pragma once
 // A random site's noise: a buffer shaped like its operand, filled by the graph's noise source.
+#include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/noise.hpp"
@@ -9,26 +11,37 @@
 
 namespace ppl::ops {
 
-/// y ~ base noise of the operand's shape; the operand only gives the shape. No gradient flows.
+/// y ~ base noise, shaped like its operands broadcast together; they only give the shape.
+/// No gradient flows through it.
 template <fixed_string Site>
-struct noise_op : same_shape {
+struct noise_op {
     static constexpr std::string_view name = "noise";
     static constexpr bool blocks_gradient = true;
-    ppl::noise_kind kind;
     static constexpr bool draws_noise = true;
+    ppl::noise_kind kind;
     [[nodiscard]] static constexpr std::string_view site_name() { return Site.view(); }
-    void forward(auto&, const auto&) const {}  // the graph's noise source has filled y
-    void backward(const auto&, const auto&, const auto&, const auto&) const {}
+    template <class... Shapes>
+    shape infer(const Shapes&... shapes) const {
+        std::optional<shape> out;
+        (
+            [&] {
+                if constexpr (std::is_same_v<Shapes, shape>) out = out ? broadcast_shape(*out, shapes) : shapes;
+            }(),
+            ...);
+        if (!out) fail("noise needs at least one operand with a matrix shape");
+        return *out;
+    }
+    void forward(auto&, const auto&...) const {}  // the graph's noise source has filled y
 };
 
 }  // namespace ppl::ops
 
 namespace ppl {
 
-/// Noise for site `Site`, shaped like `shape_source`: uniform, standard normal or Gumbel.
-template <fixed_string Site, node Source>
-[[nodiscard]] constexpr auto noise_like(Source&& shape_source, noise_kind kind) {
-    return make_expr(ops::noise_op<Site>{{}, kind}, std::forward<Source>(shape_source));
+/// Noise of the given kind for site `Site`, shaped like its sources broadcast together.
+template <fixed_string Site, node... Sources>
+[[nodiscard]] constexpr auto noise_like(noise_kind kind, Sources&&... shape_sources) {
+    return make_expr(ops::noise_op<Site>{kind}, std::forward<Sources>(shape_sources)...);
 }
 
 }  // namespace ppl

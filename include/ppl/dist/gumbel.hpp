@@ -1,0 +1,55 @@
+#pragma once
+// Gumbel(loc, scale).
+#include <cmath>
+#include <numbers>
+#include <tuple>
+#include <utility>
+
+#include "ppl/dist/family.hpp"
+#include "ppl/ops/abs.hpp"
+#include "ppl/ops/arithmetic.hpp"
+#include "ppl/ops/exp.hpp"
+#include "ppl/ops/noise.hpp"
+#include "ppl/ops/softplus.hpp"
+
+namespace ppl {
+
+/// k(z) = -(z + exp(-z)), the standard Gumbel log-density, as one node.
+struct gumbel_kernel_op : ops::same_shape {
+    static constexpr std::string_view name = "gumbel_log_density";
+    void forward(auto& y, const auto& z) const { y.array() = -(z.array() + (-z.array()).exp()); }
+    // dz = dy (exp(-z) - 1)
+    void backward(const auto&, const auto& dy, const auto& dz, const auto& z) const {
+        if constexpr (wants_adjoint<decltype(dz)>) dz.accumulate((dy.array() * ((-z.array()).exp() - 1)).matrix());
+    }
+};
+
+/// Gumbel(mu, beta): with z = (x - mu) / beta, log p(x) = -(z + exp(-z)) - log beta; pathwise sample x = mu - beta log(-log u).
+struct gumbel_family {
+    static constexpr std::string_view name = "gumbel";
+    static constexpr bool reparameterizable = true;
+    static constexpr bool relaxable = false;
+    static constexpr value_support support = value_support::real;
+    static constexpr auto param_names = std::tuple{fixed_string{"loc"}, fixed_string{"scale"}};
+    using settings = no_settings;
+
+    static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
+        return make_expr(gumbel_kernel_op{}, (x - loc) / scale) - detail::log_of(scale);
+    }
+    template <fixed_string Site>
+    static auto rsample(no_settings, const auto& loc, const auto& scale) {
+        return loc + scale * noise_like<Site>(noise_kind::gumbel, loc, scale);
+    }
+    static double mean(double loc, double scale) { return loc + scale * std::numbers::egamma; }
+    static double variance(double, double scale) { return scale * scale * std::numbers::pi * std::numbers::pi / 6; }
+};
+
+/// Gumbel(loc, scale); the scale is checked to be positive on every pass.
+template <class Loc, class Scale>
+[[nodiscard]] constexpr auto gumbel(Loc&& loc, Scale&& scale) {
+    auto l = detail::checked<ops::requirement::finite>(std::forward<Loc>(loc), "gumbel loc");
+    auto s = detail::checked<ops::requirement::positive>(std::forward<Scale>(scale), "gumbel scale");
+    return distribution<gumbel_family, decltype(l), decltype(s)>{{std::move(l), std::move(s)}};
+}
+
+}  // namespace ppl

@@ -1,0 +1,102 @@
+#pragma once
+// The score-function (REINFORCE) estimator and its baselines.
+#include <Eigen/Core>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "ppl/core/adjoint.hpp"
+#include "ppl/core/error.hpp"
+#include "ppl/dist/family.hpp"
+#include "ppl/ops/stop_gradient.hpp"
+
+namespace ppl {
+
+/// No baseline: the surrogate weight is the cost itself.
+struct none {
+    static constexpr std::string_view name = "none";
+};
+/// Moving-average baseline b <- beta b + (1 - beta) mean(f), with decay beta (default 0.9).
+struct moving_average {
+    static constexpr std::string_view name = "moving_average";
+};
+/// Leave-one-out baseline over K samples per data point: b_k = mean of the other K - 1 costs.
+struct leave_one_out {
+    static constexpr std::string_view name = "leave_one_out";
+};
+
+/// A baseline's state between steps.
+struct baseline_state {
+    double value = 0;           // the moving average
+    bool started = false;       // false until the first step has set the average
+    double decay = 0.9;         // beta of the moving average
+    Eigen::Index samples = 1;   // K samples per data point (columns k * B + i)
+};
+
+/// Score function (REINFORCE): grad E[f(z)] = E[(f(z) - b) grad log q(z)]. Works for any family;
+/// unbiased, but its variance is typically orders of magnitude above pathwise or relaxed estimators.
+template <class Baseline = moving_average>
+struct score_function {
+    static constexpr std::string_view name = "score_function";
+    using baseline = Baseline;
+    template <fixed_string Site, class D, class Tau>
+    static auto value(const D& d, const Tau&) {
+        using family = family_of<D>;
+        return std::apply(
+            [&](const auto&... p) {
+                if constexpr (family::reparameterizable) return stop_gradient(family::template rsample<Site>(d.settings, p...));
+                else return family::template draw<Site>(d.settings, p...);
+            },
+            d.params);
+    }
+};
+
+namespace ops {
+
+/// The surrogate whose gradient is the score-function estimate and whose value is 0:
+/// d/d log_q_j = (f_j - b_j) / n, for n columns. The cost f passes no gradient.
+template <class Baseline>
+struct score_surrogate_op {
+    static constexpr std::string_view name = "score_surrogate";
+    shape infer(const shape& log_q, const shape& cost, state_shape) const {
+        if (log_q.rows != 1 || log_q != cost)
+            fail("the score surrogate needs a per-sample log q and cost (1 x n each); got ", log_q, " and ", cost);
+        return {1, 1};
+    }
+    void forward(auto& y, const auto&, const auto&, baseline_state*) const { y.setZero(); }
+    void backward(const auto&, const auto& dy, const auto& dlog_q, const auto&, const auto&, const auto&,
+                  const auto& cost, baseline_state* state) const {
+        const Eigen::Index n = cost.cols();
+        const auto scale = dy(0, 0) / static_cast<typename std::decay_t<decltype(dy)>::Scalar>(n);
+        if constexpr (std::is_same_v<Baseline, none>) {
+            dlog_q.accumulate(scale * cost);
+        } else if constexpr (std::is_same_v<Baseline, moving_average>) {
+            // b comes from earlier steps only (0 on the first), so it is independent of this step's f
+            using scalar = typename std::decay_t<decltype(dy)>::Scalar;
+            const double mean = static_cast<double>(cost.mean());
+            const double b = state->started ? state->value : 0.0;
+            dlog_q.accumulate(scale * (cost.array() - static_cast<scalar>(b)).matrix());
+            state->value = state->started ? state->decay * state->value + (1 - state->decay) * mean : mean;
+            state->started = true;
+        } else {
+            const Eigen::Index k = state->samples, points = n / k;
+            if (k < 2) fail("the leave_one_out baseline needs at least 2 samples per data point; got ", k);
+            dlog_q.accumulate_pieces([&](auto& target, bool assign) {
+                for (Eigen::Index i = 0; i < points; ++i) {
+                    double total = 0;
+                    for (Eigen::Index s = 0; s < k; ++s) total += static_cast<double>(cost(0, s * points + i));
+                    for (Eigen::Index s = 0; s < k; ++s) {
+                        const double f = static_cast<double>(cost(0, s * points + i));
+                        const double weight = static_cast<double>(scale) * (f - (total - f) / double(k - 1));
+                        auto& entry = target(0, s * points + i);
+                        entry = static_cast<std::decay_t<decltype(entry)>>(assign ? weight : entry + weight);
+                    }
+                }
+            });
+        }
+    }
+};
+
+}  // namespace ops
+
+}  // namespace ppl

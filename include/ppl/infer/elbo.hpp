@@ -1,0 +1,297 @@
+#pragma once
+// elbo(observe(...), ...): the negative ELBO of a model, generated from its expression.
+//
+//   -ELBO per sample = sum_k -log p(x_k | ...) + sum_sites KL(q_s || p_s)
+//
+// Each site's KL term is the registered closed form when there is one, else the Monte Carlo
+// log q(z) - log p(z). Gradients follow each site's estimator. A score-function site adds a
+// surrogate whose gradient is mean_j (f_j - b_j) grad log q(z_j), where f holds only the cost
+// terms whose expressions contain that site (found at compile time).
+#include <Eigen/Core>
+#include <array>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ppl/core/graph.hpp"
+#include "ppl/core/let.hpp"
+#include "ppl/core/noise.hpp"
+#include "ppl/core/random.hpp"
+#include "ppl/dist/kl.hpp"
+#include "ppl/estimators/policy.hpp"
+#include "ppl/estimators/score_function.hpp"
+#include "ppl/infer/observe.hpp"
+#include "ppl/infer/sample.hpp"
+#include "ppl/ops/arithmetic.hpp"
+#include "ppl/ops/reduce.hpp"
+#include "ppl/ops/stop_gradient.hpp"
+
+namespace ppl {
+
+/// Settings fixed when the objective is built.
+struct elbo_settings {
+    Eigen::Index samples = 1;    // K samples of every site per data point (averaged)
+    double baseline_decay = 0.9; // beta of moving-average baselines
+};
+
+/// Settings of one step.
+struct step_options {
+    double tau = 1.0;   // temperature of relaxed sites
+    double beta = 1.0;  // weight of the KL terms (KL warm-up anneals it from 0 to 1)
+};
+
+/// What one step reports, per data point.
+struct step_result {
+    double neg_elbo;  // -ELBO per data point: reconstruction + KL (beta = 1)
+    double loss;      // the optimised value: reconstruction + beta KL
+};
+
+namespace detail {
+
+template <std::size_t I>
+constexpr auto index_name() {
+    static_assert(I < 10, "ppl: elbo takes at most 10 observations.");
+    fixed_string<2> digit;
+    digit.text[0] = static_cast<char>('0' + I);
+    return digit;
+}
+
+// True when the expression Term contains the node type Node.
+template <class Term, class Node>
+constexpr bool contains_node() {
+    return decltype(hana::any_of(schedule<Term>::paths, [](auto p) {
+        return hana::bool_c<std::is_same_v<node_at_t<Term, typename decltype(p)::type>, Node>>;
+    }))::value;
+}
+
+template <class Tuple>
+auto sum_all(const Tuple& terms) {
+    return hana::fold_left(terms, [](const auto& a, const auto& b) { return a + b; });
+}
+
+// The per-sample KL term of a site: closed form if registered, else Monte Carlo at the sample.
+template <class Site>
+auto site_kl(const Site& site) {
+    const auto& q = site.info.q;
+    const auto& prior = site.info.prior;
+    if constexpr (has_analytic_kl<std::remove_cvref_t<decltype(q)>, std::remove_cvref_t<decltype(prior)>>) {
+        return column_sum(kl_terms(q, prior));
+    } else {
+        static_assert(!is_relaxation_v<estimator_of<Site>>,
+                      "ppl: relaxed sites need a closed-form KL (a categorical or uniform_categorical prior).");
+        return column_sum(log_prob(q, site) - log_prob(prior, site));
+    }
+}
+
+template <class Site>
+constexpr bool kl_is_analytic() {
+    using info = typename Site::info_type;
+    return has_analytic_kl<std::remove_cvref_t<decltype(std::declval<info>().q)>,
+                           std::remove_cvref_t<decltype(std::declval<info>().prior)>>;
+}
+
+// Every site in an expression, as a tuple of the site nodes (each once).
+template <class Expr>
+auto sites_of(Expr& e) {
+    constexpr auto paths = hana::filter(schedule<Expr>::paths, [](auto p) {
+        return hana::bool_c<is_site_v<node_at_t<Expr, typename decltype(p)::type>>>;
+    });
+    return hana::transform(paths, [&](auto p) { return get_node(e, typename decltype(p)::type{}); });
+}
+
+}  // namespace detail
+
+/// The objective built by elbo(): owns the graph of the loss and the baselines' state.
+/// It is neither copied nor moved (the graph points at its baselines).
+template <class... Observations>
+class elbo_objective {
+    static auto build(const std::tuple<Observations...>& observed, baseline_state* states) {
+        auto reconstruction = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return hana::make_tuple(let<concat(fixed_string{"elbo:nll"}, detail::index_name<I>())>(
+                column_sum(-log_prob(std::get<I>(observed).dist, std::get<I>(observed).data)))...);
+        }(std::index_sequence_for<Observations...>{});
+        auto nll = let<"elbo:nll">(detail::sum_all(reconstruction));
+        auto sites = detail::sites_of(nll);
+        if constexpr (hana::length(sites) == hana::size_c<0>) {
+            return batch_mean(nll);
+        } else {
+            auto kls = hana::transform(sites, [](const auto& site) {
+                using S = std::remove_cvref_t<decltype(site)>;
+                return let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::site_kl(site));
+            });
+            auto kl = let<"elbo:kl">(detail::sum_all(kls));
+            auto loss = batch_mean(nll + input<"beta">() * kl);
+            auto terms = hana::concat(reconstruction, kls);
+            auto surrogates = hana::transform(hana::to_tuple(hana::make_range(hana::size_c<0>, hana::length(sites))), [&](auto k) {
+                const auto& site = sites[k];
+                using S = std::remove_cvref_t<decltype(site)>;
+                using E = estimator_of<S>;
+                if constexpr (is_score_function_v<E>) {
+                    // the cost terms downstream of this site, chosen by type at compile time
+                    auto downstream = hana::filter(terms, [](const auto& term) {
+                        using T = std::remove_cvref_t<decltype(term)>;
+                        constexpr bool own_kl = T::name == concat(fixed_string{"elbo:kl."}, let_name_of<S>).view();
+                        return hana::bool_c<detail::contains_node<T, S>() && (!own_kl || !detail::kl_is_analytic<S>())>;
+                    });
+                    auto log_q = column_sum(log_prob(site.info.q, site));
+                    return hana::just(make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
+                                                stop_gradient(detail::sum_all(downstream)),
+                                                state_leaf<baseline_state>{states + decltype(k)::value}));
+                } else {
+                    return hana::nothing;
+                }
+            });
+            auto present = hana::filter(surrogates, [](auto s) { return hana::is_just(s); });
+            if constexpr (hana::length(present) == hana::size_c<0>) {
+                return loss;
+            } else {
+                return loss + detail::sum_all(hana::transform(present, [](auto s) { return *s; }));
+            }
+        }
+    }
+
+    using loss_type = decltype(build(std::declval<const std::tuple<Observations...>&>(), nullptr));
+    using sites_type = decltype(detail::sites_of(std::declval<loss_type&>()));
+    static constexpr std::size_t site_count = decltype(hana::length(std::declval<sites_type>()))::value;
+    using graph_type = graph<loss_type>;
+    using scalar = typename graph_type::scalar;
+    using matrix = typename graph_type::matrix;
+    using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
+    static_assert(is_input_v<data_input>,
+                  "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
+
+public:
+    explicit elbo_objective(elbo_settings settings, Observations... observed)
+        : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {
+        if (settings_.samples < 1) fail("elbo samples per data point is ", settings_.samples, "; it must be at least 1");
+        if (!(settings_.baseline_decay >= 0 && settings_.baseline_decay < 1))
+            fail("baseline decay is ", settings_.baseline_decay, "; it must lie in [0, 1)");
+        for (auto& s : states_) s.decay = settings_.baseline_decay, s.samples = settings_.samples;
+    }
+    elbo_objective(const elbo_objective&) = delete;
+    elbo_objective& operator=(const elbo_objective&) = delete;
+
+    /// One step: binds the batch (one column per data point), draws noise, runs the forward and
+    /// backward passes, and leaves d loss / d p in every parameter's grad.
+    template <class Batch, class Noise>
+    step_result value_and_grad(const Batch& batch, Noise& noise, step_options options = {}) {
+        const step_result r = forward(batch, noise, options);
+        graph_.backward();
+        return r;
+    }
+
+    /// The forward pass only (evaluation).
+    template <class Batch, class Noise>
+    step_result forward(const Batch& batch, Noise& noise, step_options options = {}) {
+        if (!(options.tau > 0) || !std::isfinite(options.tau))
+            fail("temperature tau is ", options.tau, "; it must be a positive finite number");
+        if (!(options.beta >= 0) || !std::isfinite(options.beta))
+            fail("KL weight beta is ", options.beta, "; it must be a finite number >= 0");
+        tau_(0, 0) = static_cast<scalar>(options.tau);
+        beta_(0, 0) = static_cast<scalar>(options.beta);
+        bind_inputs(batch);
+        double loss = 0;
+        if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
+        else loss = graph_.forward(noise);
+        double nll = static_cast<double>(graph_.template value<"elbo:nll">().mean()), kl = 0;
+        if constexpr (site_count > 0) kl = static_cast<double>(graph_.template value<"elbo:kl">().mean());
+        return {nll + kl, loss};
+    }
+
+    /// The parameters of the model, in first-use order.
+    [[nodiscard]] auto parameters() { return graph_.parameters(); }
+
+    /// The underlying graph (for reading let values, e.g. loss_graph().value<"z">()).
+    [[nodiscard]] graph_type& loss_graph() { return graph_; }
+
+    /// The baselines' state, one per site (used by score-function sites).
+    [[nodiscard]] std::array<baseline_state, site_count>& baselines() { return states_; }
+
+    /// One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>
+    [[nodiscard]] std::string describe() const {
+        std::ostringstream out;
+        hana::for_each(hana::make_range(hana::size_c<0>, hana::size_c<site_count>), [&](auto k) {
+            using S = std::remove_cvref_t<decltype(std::declval<sites_type>()[k])>;
+            out << "site=" << S::name << " dist=" << site_family_t<S>::name << " estimator=" << estimator_of<S>::name
+                << " kl=" << (detail::kl_is_analytic<S>() ? "analytic" : "monte_carlo") << '\n';
+        });
+        return out.str();
+    }
+
+    /// The names of the cost terms a site's score-function surrogate multiplies (compile-time
+    /// Rao-Blackwellization), e.g. {"elbo:nll0"}.
+    template <fixed_string Site>
+    [[nodiscard]] static std::vector<std::string_view> downstream_terms() {
+        std::vector<std::string_view> names;
+        using sites = sites_type;
+        hana::for_each(hana::make_range(hana::size_c<0>, hana::size_c<site_count>), [&](auto k) {
+            using S = std::remove_cvref_t<decltype(std::declval<sites>()[k])>;
+            if constexpr (S::name == Site.view()) {
+                constexpr auto terms = hana::filter(schedule<loss_type>::paths, [](auto p) {
+                    using N = node_at_t<loss_type, typename decltype(p)::type>;
+                    if constexpr (is_let_v<N> && !is_site_v<N>) {
+                        constexpr bool term = N::name.starts_with("elbo:nll") && N::name.size() > 8;
+                        constexpr bool kl = N::name.starts_with("elbo:kl.");
+                        constexpr bool own_analytic = N::name == concat(fixed_string{"elbo:kl."}, let_name_of<S>).view() && detail::kl_is_analytic<S>();
+                        return hana::bool_c<(term || kl) && !own_analytic && detail::contains_node<N, S>()>;
+                    } else {
+                        return hana::false_c;
+                    }
+                });
+                hana::for_each(terms, [&](auto p) { names.push_back(node_at_t<loss_type, typename decltype(p)::type>::name); });
+            }
+        });
+        return names;
+    }
+
+private:
+    template <class Batch>
+    void bind_inputs(const Batch& batch) {
+        if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
+        if constexpr (graph_type::template has_input<"beta">()) graph_.template set<"beta">(beta_);
+        bind_data(batch);
+    }
+
+    template <class Batch>
+    void bind_data(const Batch& batch) {
+        constexpr auto name = input_name_of<data_input>;
+        if (settings_.samples == 1) {
+            graph_.template set<name>(batch);
+            return;
+        }
+        const Eigen::Index points = batch.cols(), k = settings_.samples;
+        if (replicated_.rows() != batch.rows() || replicated_.cols() != points * k) replicated_.resize(batch.rows(), points * k);
+        for (Eigen::Index s = 0; s < k; ++s) replicated_.middleCols(s * points, points) = batch;
+        graph_.template set<name>(replicated_);
+    }
+
+    elbo_settings settings_;
+    std::array<baseline_state, site_count> states_{};
+    graph_type graph_;
+    matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), replicated_;
+};
+
+/// The negative ELBO of the observations' model, with default settings.
+template <class... Observations>
+[[nodiscard]] elbo_objective<Observations...> elbo(Observations... observed) {
+    return elbo_objective<Observations...>(elbo_settings{}, std::move(observed)...);
+}
+
+/// The negative ELBO with settings (K samples per data point, baseline decay).
+template <class... Observations>
+[[nodiscard]] elbo_objective<Observations...> elbo(elbo_settings settings, Observations... observed) {
+    return elbo_objective<Observations...>(settings, std::move(observed)...);
+}
+
+/// The SPEC section 8 site lines of an objective.
+template <class Objective>
+[[nodiscard]] std::string describe(const Objective& objective) {
+    return objective.describe();
+}
+
+}  // namespace ppl

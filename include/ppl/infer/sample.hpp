@@ -1,0 +1,70 @@
+#pragma once
+// sample<"name">(q, prior): a random site. Its type records the family, the estimator chosen at
+// compile time, q and the prior; its value is the estimator's sample.
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "ppl/core/let.hpp"
+#include "ppl/core/node.hpp"
+#include "ppl/dist/family.hpp"
+#include "ppl/dist/kl.hpp"
+#include "ppl/estimators/policy.hpp"
+
+namespace ppl {
+
+/// What a site node carries besides its value: the estimator, q and the prior.
+template <class Estimator, class Q, class Prior>
+struct site_info {
+    using estimator = Estimator;
+    using family = family_of<Q>;
+    Q q;
+    Prior prior;
+};
+
+template <class T>
+inline constexpr bool is_site_v = false;
+template <fixed_string Name, class Operand, class Estimator, class Q, class Prior>
+inline constexpr bool is_site_v<let_node<Name, Operand, site_info<Estimator, Q, Prior>>> = true;
+
+/// The estimator chosen for a site: `estimator_of<decltype(z)>`.
+template <class Site>
+using estimator_of = typename std::remove_cvref_t<Site>::info_type::estimator;
+
+/// The distribution family of a site.
+template <class Site>
+using site_family_t = typename std::remove_cvref_t<Site>::info_type::family;
+
+/// The temperature input relaxed sites read; objectives bind it each step.
+inline constexpr input_leaf<"tau"> temperature_input{};
+
+namespace detail {
+// q with every parameter shared under "<site>.<parameter>", so the sample, the KL term and the
+// score-function term all read one evaluation of each parameter.
+template <fixed_string Site, class D, std::size_t... I>
+auto share_parameters(const D& d, std::index_sequence<I...>) {
+    using F = family_of<D>;
+    auto shared = std::tuple{let<concat(concat(Site, fixed_string{"."}), std::get<I>(F::param_names))>(std::get<I>(d.params))...};
+    return std::apply([&](auto... p) { return distribution<F, decltype(p)...>{{p...}, d.settings}; }, shared);
+}
+}  // namespace detail
+
+/// A random site named Name with posterior q and prior `prior`. The estimator is the family's
+/// default (see estimators/policy.hpp) unless one is requested: sample<"c", straight_through>(...).
+/// An illegal request is a compile error that says what to write instead.
+template <fixed_string Name, class Requested = use_default, distribution_expression Q, distribution_expression Prior>
+[[nodiscard]] auto sample(const Q& q, const Prior& prior) {
+    using family = family_of<Q>;
+    using estimator = estimator_for<family, Requested>;
+    if constexpr (is_relaxation_v<estimator>)
+        static_assert(std::is_same_v<family_of<Prior>, family>,
+                      "ppl: a relaxed site computes its KL term from the categorical q, so its prior must be "
+                      "of the same family (uniform_categorical() or categorical(...)).");
+    auto shared_q = detail::share_parameters<Name>(q, std::make_index_sequence<std::tuple_size_v<decltype(q.params)>>{});
+    auto value = estimator::template value<Name>(shared_q, temperature_input);
+    using info = site_info<estimator, decltype(shared_q), Prior>;
+    return let_node<Name, decltype(value), info>{{std::move(value)}, info{std::move(shared_q), prior}};
+}
+
+}  // namespace ppl
