@@ -1,0 +1,64 @@
+// Tests include/ppl/dist/kl.hpp: every registered closed form, value and gradient.
+#include "support/distribution_checks.hpp"
+
+using namespace ppl;
+using namespace ppl::testing;
+
+TEST_CASE("kl: normal || normal", "[dist][kl]") {
+    const dmatrix m1 = random_matrix(2, 3, -1, 1, 1), s1 = random_matrix(2, 3, 0.5, 2, 2), m2 = random_matrix(2, 3, -1, 1, 3),
+                  s2 = random_matrix(2, 3, 0.5, 2, 4);
+    check_gradient<4>([](auto a, auto b, auto c, auto d) { return kl_terms(normal(a, b), normal(c, d)); }, {m1, s1, m2, s2},
+                      entrywise<4>([](double a, double b, double c, double d) {
+                          const double r = b / d;
+                          return 0.5 * (r * r + (a - c) * (a - c) / (d * d) - 1 - 2 * std::log(r));
+                      }));
+}
+
+TEST_CASE("kl: normal || standard normal", "[dist][kl]") {
+    const dmatrix m = random_matrix(3, 2, -1, 1, 5), s = random_matrix(3, 2, 0.3, 2, 6);
+    check_gradient<2>([](auto a, auto b) { return kl_terms(normal(a, b), std_normal()); }, {m, s},
+                      entrywise<2>([](double a, double b) { return -0.5 * (1 + std::log(b * b) - a * a - b * b); }));
+}
+
+namespace {
+// KL of grouped categoricals per entry, written as sum_k q_k log(q_k / p_k) with explicit loops.
+dmatrix categorical_kl(const dmatrix& lq, const dmatrix* lp, Eigen::Index k) {
+    dmatrix out(lq.rows(), lq.cols());
+    for (Eigen::Index j = 0; j < lq.cols(); ++j)
+        for (Eigen::Index g = 0; g < lq.rows(); g += k) {
+            double zq = 0, zp = 0;
+            for (Eigen::Index i = g; i < g + k; ++i) zq += std::exp(lq(i, j)), zp += lp ? std::exp((*lp)(i, j)) : 1.0;
+            for (Eigen::Index i = g; i < g + k; ++i) {
+                const double q = std::exp(lq(i, j)) / zq, p = lp ? std::exp((*lp)(i, j)) / zp : 1.0 / double(k);
+                out(i, j) = q * std::log(q / p);
+            }
+        }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("kl: categorical || categorical and || uniform, per group", "[dist][kl]") {
+    const dmatrix lq = random_matrix(8, 2, -2, 2, 7), lp = random_matrix(8, 2, -2, 2, 8);
+    check_gradient<2>([](auto a, auto b) { return kl_terms(categorical(a, 2), categorical(b, 2)); }, {lq, lp},
+                      [](const auto& in) { return categorical_kl(in[0], &in[1], 4); });
+    check_gradient<1>([](auto a) { return kl_terms(categorical(a, 4), uniform_categorical()); }, {lq},
+                      [](const auto& in) { return categorical_kl(in[0], nullptr, 2); });
+}
+
+TEST_CASE("kl: bernoulli || bernoulli", "[dist][kl]") {
+    const dmatrix l1 = random_matrix(2, 2, -3, 3, 9), l2 = random_matrix(2, 2, -3, 3, 10);
+    check_gradient<2>([](auto a, auto b) { return kl_terms(bernoulli_logits(a), bernoulli_logits(b)); }, {l1, l2},
+                      entrywise<2>([](double a, double b) {
+                          const double p = 1 / (1 + std::exp(-a)), r = 1 / (1 + std::exp(-b));
+                          return p * std::log(p / r) + (1 - p) * std::log((1 - p) / (1 - r));
+                      }));
+}
+
+TEST_CASE("kl: the registry knows which pairs are closed-form", "[dist][kl]") {
+    using nq = decltype(normal(std::declval<input_leaf<"a">>(), std::declval<input_leaf<"b">>()));
+    using lq = decltype(laplace(std::declval<input_leaf<"a">>(), std::declval<input_leaf<"b">>()));
+    static_assert(has_analytic_kl<nq, nq>);
+    static_assert(has_analytic_kl<nq, std_normal_prior>);
+    static_assert(!has_analytic_kl<lq, std_normal_prior>);
+    static_assert(!has_analytic_kl<nq, lq>);
+}
