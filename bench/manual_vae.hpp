@@ -66,20 +66,21 @@ public:
         const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(t_));
         const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(t_));
         const float step_size = static_cast<float>(lr / bc1);
-        const float sqrt_bc2 = static_cast<float>(std::sqrt(bc2));
+        const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
         auto wp = w.params();
         const auto gp = g.params();
         auto mp = m_.params();
         auto vp = v_.params();
-        for (std::size_t i = 0; i < wp.size(); ++i) update_one(*wp[i], *gp[i], *mp[i], *vp[i], step_size, sqrt_bc2);
+        for (std::size_t i = 0; i < wp.size(); ++i) update_one(*wp[i], *gp[i], *mp[i], *vp[i], step_size, inv_sqrt_bc2);
     }
 
     static constexpr double lr = 1e-3, beta1 = 0.9, beta2 = 0.999;
     static constexpr float eps = 1e-8f;
 
 private:
-    // Works in L1-sized chunks so m, v and p are each streamed through memory once.
-    static void update_one(MatrixXf& p, const MatrixXf& g, MatrixXf& m, MatrixXf& v, float step_size, float sqrt_bc2) {
+    // Works in L1-sized chunks so m, v and p are each streamed through memory once. Multiplies by
+    // 1/sqrt(bc2) where torch divides by sqrt(bc2): about 1 ulp apart, and about 20% faster.
+    static void update_one(MatrixXf& p, const MatrixXf& g, MatrixXf& m, MatrixXf& v, float step_size, float inv_sqrt_bc2) {
         constexpr Index chunk = 1024;
         // 1 - beta in double, then rounded, as torch does (1 - 0.999f is off by 1.3e-5 relative)
         constexpr float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
@@ -91,7 +92,7 @@ private:
             const Eigen::Map<const Eigen::ArrayXf> G(g.data() + off, len);
             M = b1 * M + c1 * G;
             V = b2 * V + c2 * G.square();
-            P -= step_size * M / (V.sqrt() / sqrt_bc2 + eps);
+            P -= step_size * M / (V.sqrt() * inv_sqrt_bc2 + eps);
         }
     }
 

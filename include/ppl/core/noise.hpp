@@ -3,8 +3,12 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "ppl/core/error.hpp"
 #include "ppl/core/random.hpp"
 
 namespace ppl {
@@ -53,6 +57,26 @@ struct stream_noise {
     void fill(std::string_view, noise_kind kind, Matrix& m) const {
         using scalar = typename Matrix::Scalar;
         for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = static_cast<scalar>(draw_noise(kind, *rng));
+    }
+};
+
+/// Noise given in advance, per site name: for tests, and for reproducing another framework's run.
+/// Each site's matrix must have the shape of that site's noise.
+template <class Matrix = Eigen::MatrixXf>
+struct fixed_noise {
+    std::vector<std::pair<std::string, Matrix>> by_site;
+
+    template <class Target>
+    void fill(std::string_view site, noise_kind, Target& m) const {
+        for (const auto& [name, value] : by_site)
+            if (name == site) {
+                if (value.rows() != m.rows() || value.cols() != m.cols())
+                    fail("fixed noise for site '", site, "' is ", value.rows(), "x", value.cols(), " but the site needs ",
+                         m.rows(), "x", m.cols());
+                m = value.template cast<typename Target::Scalar>();
+                return;
+            }
+        fail("no fixed noise was given for site '", site, "'");
     }
 };
 
