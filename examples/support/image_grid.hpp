@@ -3,6 +3,7 @@
 #include <png.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -12,15 +13,16 @@
 
 namespace ppl::examples {
 
-/// Tiles the first rows*cols columns of `images` (each side x side) into one PNG with 2-pixel gaps.
-inline void write_image_grid(const std::string& path, const Eigen::MatrixXf& images, int side, int rows, int cols) {
-    const int gap = 2, width = cols * (side + gap) + gap, height = rows * (side + gap) + gap;
+/// Tiles the first rows*cols columns of `images` (each side x side, drawn at `zoom` x) into one
+/// PNG with gaps, dark ink on white.
+inline void write_image_grid(const std::string& path, const Eigen::MatrixXf& images, int side, int rows, int cols, int zoom = 3) {
+    const int gap = 2 * zoom, cell = side * zoom, width = cols * (cell + gap) + gap, height = rows * (cell + gap) + gap;
     std::vector<png_byte> pixels(static_cast<std::size_t>(width) * height, 255);
     for (int k = 0; k < rows * cols && k < images.cols(); ++k) {
-        const int top = gap + (k / cols) * (side + gap), left = gap + (k % cols) * (side + gap);
-        for (int r = 0; r < side; ++r)
-            for (int c = 0; c < side; ++c) {
-                const float v = std::clamp(images(r * side + c, k), 0.0f, 1.0f);
+        const int top = gap + (k / cols) * (cell + gap), left = gap + (k % cols) * (cell + gap);
+        for (int r = 0; r < cell; ++r)
+            for (int c = 0; c < cell; ++c) {
+                const float v = std::clamp(images((r / zoom) * side + c / zoom, k), 0.0f, 1.0f);
                 pixels[static_cast<std::size_t>(top + r) * width + left + c] = static_cast<png_byte>(255.0f * (1.0f - v) + 0.5f);
             }
     }

@@ -63,3 +63,4 @@
 #include "ppl/infer/elbo.hpp"
 #include "ppl/infer/observe.hpp"
 #include "ppl/infer/sample.hpp"
+#include "ppl/nn/checkpoint.hpp"

@@ -55,6 +55,19 @@ public:
     }
 
     [[nodiscard]] std::int64_t steps() const { return steps_; }
+
+    /// Restores moments and step count (from a checkpoint); shapes must match the parameters.
+    void restore(std::vector<matrix> first, std::vector<matrix> second, std::int64_t steps) {
+        if (first.size() != params_.size() || second.size() != params_.size() || steps < 0)
+            fail("adam state holds ", first.size(), " moments for ", params_.size(), " parameters");
+        for (std::size_t k = 0; k < params_.size(); ++k)
+            if (first[k].rows() != params_[k]->value.rows() || first[k].cols() != params_[k]->value.cols() ||
+                second[k].rows() != params_[k]->value.rows() || second[k].cols() != params_[k]->value.cols())
+                fail("adam state for '", params_[k]->name, "' does not match its shape");
+        first_ = std::move(first);
+        second_ = std::move(second);
+        steps_ = steps;
+    }
     [[nodiscard]] const std::vector<matrix>& first_moments() const { return first_; }
     [[nodiscard]] const std::vector<matrix>& second_moments() const { return second_; }
 

@@ -1,0 +1,62 @@
+// The continuous VAE of the seed (784-400-20, Bernoulli decoder), trained on Fashion-MNIST.
+//   vae --epochs 10 --batch 128 --seed 0 --out results/vae
+#include <ppl/ppl.hpp>
+
+#include "support/training.hpp"
+
+using namespace ppl;
+
+namespace {
+
+struct vae_layers {
+    random_stream init;
+    dense enc{784, 400, init, "enc"}, mu{400, 20, init, "mu"}, logvar{400, 20, init, "logvar"};
+    dense dec1{20, 400, init, "dec1"}, dec2{400, 784, init, "dec2"};
+
+    explicit vae_layers(std::uint64_t seed) : init(seed) {}
+
+    // x -> h -> z ~ N(mu(h), exp(logvar(h) / 2)) -> Bernoulli(sigmoid(dec(z))) over 784 pixels
+    auto model() {
+        auto x = data<"x">();
+        auto h = let<"h">(relu(enc(x)));
+        auto z = sample<"z">(normal(mu(h), exp(0.5 * logvar(h))), std_normal());
+        return observe(bernoulli_logits(let<"logits">(dec2(relu(dec1(z))))), x);
+    }
+    auto decoder() { return sum(let<"image">(sigmoid(dec2(relu(dec1(input<"z">())))))); }
+};
+
+struct vae_model : vae_layers {
+    static constexpr bool uses_temperature = false;
+    using objective = decltype(elbo(std::declval<vae_layers&>().model()));
+    objective train{elbo(model())};
+    objective test{elbo(model())};
+    graph<decltype(std::declval<vae_layers&>().decoder())> decode{decoder()};
+
+    explicit vae_model(std::uint64_t seed) : vae_layers(seed) {}
+
+    static double temperature(std::int64_t) { return 1.0; }
+    Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
+        test.forward(images, rng);
+        return test.loss_graph().value<"logits">().array().logistic();
+    }
+    Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
+        Eigen::MatrixXf z(20, count);
+        for (Eigen::Index i = 0; i < z.size(); ++i) z(i) = static_cast<float>(rng.normal());
+        decode.set<"z">(z);
+        decode.forward();
+        return decode.value<"image">();
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Continuous VAE (784-400-20) on Fashion-MNIST, trained with ppl"};
+    examples::train_options options;
+    examples::add_training_flags(app, options);
+    CLI11_PARSE(app, argc, argv);
+    return examples::guarded_main([&] {
+        vae_model model(options.seed);
+        return examples::train(model, options);
+    });
+}
