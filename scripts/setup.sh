@@ -2,13 +2,16 @@
 # Installs every Debian package that ppl's build, tests, examples and benchmarks use. Idempotent.
 set -euo pipefail
 packages=(
-  g++ clang cmake ninja-build            # toolchains and build
+  g++ clang libclang-rt-14-dev cmake ninja-build   # toolchains (and libFuzzer), build
   libeigen3-dev libboost-dev             # the library's dependencies
   catch2 libbenchmark-dev                # tests and benchmarks
   libopenblas-dev libopenblas0-pthread   # BLAS behind Eigen's products
   libpcg-cpp-dev libcli11-dev            # random streams, example command lines
   libpng-dev zlib1g-dev                  # image grids, gzipped data
   dataset-fashion-mnist                  # the real data set
+  libtorch-dev python3-torch             # the benchmarks' peers (libtorch in C++, PyTorch in Python)
+  python3-matplotlib                     # the benchmarks' plots
+  gzip time                              # bad-input tests damage data copies; compile-time benchmark
 )
 missing=()
 for p in "${packages[@]}"; do

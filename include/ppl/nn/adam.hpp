@@ -1,5 +1,6 @@
 #pragma once
 // Adam with bias correction.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -43,14 +44,23 @@ public:
         const double correction1 = 1 - std::pow(options_.beta1, static_cast<double>(steps_));
         const double correction2 = 1 - std::pow(options_.beta2, static_cast<double>(steps_));
         const auto b1 = static_cast<Scalar>(options_.beta1), b2 = static_cast<Scalar>(options_.beta2);
+        const auto c1 = static_cast<Scalar>(1 - options_.beta1), c2 = static_cast<Scalar>(1 - options_.beta2);
         const auto step_size = static_cast<Scalar>(options_.lr / correction1);
-        const auto root_correction2 = static_cast<Scalar>(std::sqrt(correction2));
+        const auto inverse_root_correction2 = static_cast<Scalar>(1 / std::sqrt(correction2));
         const auto eps = static_cast<Scalar>(options_.eps);
         for (std::size_t k = 0; k < params_.size(); ++k) {
             auto& p = *params_[k];
-            first_[k] = b1 * first_[k] + (1 - b1) * p.grad;
-            second_[k].array() = b2 * second_[k].array() + (1 - b2) * p.grad.array().square();
-            p.value.array() -= step_size * first_[k].array() / (second_[k].array().sqrt() / root_correction2 + eps);
+            // chunks small enough for L1, so the three updates cost one pass over memory
+            constexpr Eigen::Index chunk = 1024;
+            for (Eigen::Index start = 0; start < p.value.size(); start += chunk) {
+                const Eigen::Index n = std::min(chunk, p.value.size() - start);
+                auto g = p.grad.reshaped().segment(start, n).array();
+                auto m = first_[k].reshaped().segment(start, n).array();
+                auto v = second_[k].reshaped().segment(start, n).array();
+                m = b1 * m + c1 * g;
+                v = b2 * v + c2 * g.square();
+                p.value.reshaped().segment(start, n).array() -= step_size * m / (v.sqrt() * inverse_root_correction2 + eps);
+            }
         }
     }
 

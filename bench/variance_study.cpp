@@ -1,0 +1,169 @@
+// The seed's variance study (section 5.2): estimators of d/d logits_0 E[r^T z], z ~ Cat(softmax(logits)),
+// compared by variance and bias against the closed form p_0 (r_0 - p . r), over many trials.
+//
+//   variance_study --logits a,b,.. --rewards a,b,.. --trials N --samples 1,10,100,1000 --json FILE
+//                  [--seed S] [--table FILE.md] [--png FILE.png]
+//
+// Each trial averages n per-sample estimates drawn through ppl's own estimators (the same code
+// that trains models). Leave-one-out needs n >= 2; the moving average carries over trials.
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ppl/ppl.hpp>
+
+namespace {
+
+using namespace ppl;
+
+struct row {
+    std::string estimator;
+    double tau;  // NaN for the score function
+    Eigen::Index samples;
+    double mean, variance, bias;
+};
+
+std::vector<double> parse_list(const std::string& text, const char* what) {
+    std::vector<double> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        try {
+            std::size_t used = 0;
+            out.push_back(std::stod(item, &used));
+            if (used != item.size()) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            fail("--", what, " has '", item, "', which is not a number");
+        }
+    }
+    if (out.empty()) fail("--", what, " is empty");
+    return out;
+}
+
+// One gradient estimate per trial, each the average over n samples.
+template <class Estimator>
+std::vector<double> estimates(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rewards, Eigen::Index n, int trials,
+                              double tau, random_stream& rng) {
+    basic_parameter<double> logits("logits", logits0.size(), n);
+    logits.value = logits0.replicate(1, n);
+    baseline_state state;
+    state.samples = n;  // leave-one-out: the n samples of one trial form the group
+    auto q = categorical(param(logits), 1);
+    auto z = let<"z">(Estimator::template value<"c">(q, input<"tau">()));
+    Eigen::MatrixXd r = rewards, t = Eigen::MatrixXd::Constant(1, 1, tau);
+    std::vector<double> out;
+    auto run = [&](auto& g) {
+        if constexpr (std::remove_reference_t<decltype(g)>::template has_input<"tau">()) g.template set<"tau">(t);
+        g.template set<"r">(r);
+        for (int trial = 0; trial < trials; ++trial) {
+            g.value_and_grad(stream_noise{&rng});
+            out.push_back(logits.grad.row(0).sum());  // the loss is a mean over samples
+        }
+    };
+    if constexpr (is_score_function_v<Estimator>) {
+        graph g{make_expr(ops::score_surrogate_op<typename Estimator::baseline>{}, column_sum(log_prob(q, z)),
+                          stop_gradient(column_sum(input<"r">() * z)), state_leaf<baseline_state>{&state})};
+        run(g);
+    } else {
+        graph g{batch_mean(column_sum(input<"r">() * z))};
+        run(g);
+    }
+    return out;
+}
+
+row summarize(std::string name, double tau, Eigen::Index n, const std::vector<double>& e, double truth) {
+    double mean = 0;
+    for (double v : e) mean += v / double(e.size());
+    double variance = 0;
+    for (double v : e) variance += (v - mean) * (v - mean) / double(e.size() - 1);
+    return {std::move(name), tau, n, mean, variance, mean - truth};
+}
+
+std::string number(double v) {
+    if (std::isnan(v)) return "null";
+    std::ostringstream out;
+    out << std::setprecision(10) << v;
+    return out.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Variance and bias of gradient estimators of d/d logits_0 E[r^T z] (the seed's section 5.2)"};
+    std::string logits_text = "1.0,0.5,0.2,0.0,-0.2,-0.5,-1.0,-1.5", rewards_text = "1,2,3,4,5,6,7,8";
+    std::string samples_text = "1,10,100,1000", json_path = "variance_study.json", table_path, png_path;
+    int trials = 200;
+    std::uint64_t seed = 0;
+    app.add_option("--logits", logits_text, "Comma-separated logits");
+    app.add_option("--rewards", rewards_text, "Comma-separated rewards, one per class");
+    app.add_option("--trials", trials, "Trials per estimator and sample count");
+    app.add_option("--samples", samples_text, "Comma-separated sample counts n");
+    app.add_option("--json", json_path, "Where to write the results");
+    app.add_option("--table", table_path, "Also write a Markdown table of bias and variance");
+    app.add_option("--png", png_path, "Also draw the log-log plot of variance against n (needs python3-matplotlib)");
+    app.add_option("--seed", seed, "Seed of the noise stream");
+    CLI11_PARSE(app, argc, argv);
+    try {
+        const std::vector<double> logits_list = parse_list(logits_text, "logits"), rewards_list = parse_list(rewards_text, "rewards");
+        const std::vector<double> samples_list = parse_list(samples_text, "samples");
+        if (logits_list.size() != rewards_list.size() || logits_list.size() < 2)
+            fail("--logits and --rewards need the same length, at least 2; got ", logits_list.size(), " and ", rewards_list.size());
+        if (trials < 2) fail("--trials is ", trials, "; the variance needs at least 2");
+        const Eigen::VectorXd logits = Eigen::Map<const Eigen::VectorXd>(logits_list.data(), Eigen::Index(logits_list.size()));
+        const Eigen::VectorXd rewards = Eigen::Map<const Eigen::VectorXd>(rewards_list.data(), Eigen::Index(rewards_list.size()));
+        const Eigen::VectorXd p = (logits.array() - logits.maxCoeff()).exp() / (logits.array() - logits.maxCoeff()).exp().sum();
+        const double truth = p(0) * (rewards(0) - p.dot(rewards));
+        const double nan = std::nan("");
+
+        std::vector<row> rows;
+        random_stream rng{seed};
+        for (double count : samples_list) {
+            const auto n = static_cast<Eigen::Index>(count);
+            if (n < 1 || double(n) != count) fail("--samples has ", count, "; sample counts are whole numbers >= 1");
+            std::cerr << "n = " << n << "\n";
+            rows.push_back(summarize("reinforce", nan, n, estimates<score_function<none>>(logits, rewards, n, trials, 1, rng), truth));
+            rows.push_back(summarize("reinforce_moving_average", nan, n,
+                                     estimates<score_function<moving_average>>(logits, rewards, n, trials, 1, rng), truth));
+            if (n >= 2)
+                rows.push_back(summarize("reinforce_leave_one_out", nan, n,
+                                         estimates<score_function<leave_one_out>>(logits, rewards, n, trials, 1, rng), truth));
+            for (double tau : {0.1, 0.5, 1.0, 2.0})
+                rows.push_back(summarize("gumbel_softmax", tau, n, estimates<gumbel_softmax>(logits, rewards, n, trials, tau, rng), truth));
+            rows.push_back(summarize("straight_through", 0.5, n, estimates<straight_through>(logits, rewards, n, trials, 0.5, rng), truth));
+        }
+
+        std::ofstream json(json_path);
+        if (!json) fail("cannot write '", json_path, "'");
+        json << "{\n  \"logits\": [" << logits_text << "],\n  \"rewards\": [" << rewards_text << "],\n  \"trials\": " << trials
+             << ",\n  \"seed\": " << seed << ",\n  \"true_gradient\": " << number(truth) << ",\n  \"results\": [\n";
+        for (std::size_t k = 0; k < rows.size(); ++k)
+            json << "    {\"estimator\": \"" << rows[k].estimator << "\", \"tau\": " << number(rows[k].tau) << ", \"samples\": "
+                 << rows[k].samples << ", \"mean\": " << number(rows[k].mean) << ", \"variance\": " << number(rows[k].variance)
+                 << ", \"bias\": " << number(rows[k].bias) << "}" << (k + 1 < rows.size() ? "," : "") << "\n";
+        json << "  ]\n}\n";
+        std::cerr << "wrote " << json_path << " (true gradient " << truth << ")\n";
+
+        if (!table_path.empty()) {
+            std::ofstream table(table_path);
+            table << "| estimator | tau | n | mean | bias | variance |\n|---|---|---|---|---|---|\n";
+            for (const row& r : rows)
+                table << "| " << r.estimator << " | " << (std::isnan(r.tau) ? "-" : number(r.tau)) << " | " << r.samples << " | "
+                      << std::setprecision(4) << r.mean << " | " << r.bias << " | " << r.variance << " |\n";
+            std::cerr << "wrote " << table_path << "\n";
+        }
+        if (!png_path.empty()) {
+            const std::string command = std::string("/usr/bin/python3 ") + PPL_BENCH_DIR + "/plot_variance.py '" + json_path + "' '" + png_path + "'";
+            if (std::system(command.c_str()) != 0) fail("plotting failed: ", command);
+        }
+    } catch (const ppl::error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}

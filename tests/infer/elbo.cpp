@@ -1,0 +1,123 @@
+// Tests include/ppl/infer/elbo.hpp: the generated objective, its terms, settings and errors.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <ppl/ppl.hpp>
+
+using namespace ppl;
+
+TEST_CASE("elbo: -ELBO = reconstruction + KL, and beta weights only the optimised loss", "[infer][elbo]") {
+    random_stream init{1};
+    dense enc2{6, 2, init, "enc2"}, dec{2, 6, init, "dec"};
+    auto x = data<"x">();
+    auto z2 = sample<"z2">(normal(enc2(x), 0.8), std_normal());
+    auto objective = elbo(observe(bernoulli_logits(dec(z2)), x));
+    Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(6, 5).array() > 0).cast<float>();
+    fixed_noise<> noise{{{"z2", Eigen::MatrixXf::Constant(2, 5, 0.25f)}}};
+    const step_result full = objective.forward(batch, noise);
+    const double nll = objective.loss_graph().value<"elbo:nll">().mean();
+    const double kl = objective.loss_graph().value<"elbo:kl">().mean();
+    CHECK(full.neg_elbo == Approx(nll + kl).epsilon(1e-6));
+    CHECK(full.loss == Approx(nll + kl).epsilon(1e-6));
+    const step_result warm = objective.forward(batch, noise, {.beta = 0.25});
+    CHECK(warm.neg_elbo == Approx(full.neg_elbo).epsilon(1e-6));
+    CHECK(warm.loss == Approx(nll + 0.25 * kl).epsilon(1e-6));
+    // the KL term is the closed form, computed by hand here
+    const Eigen::MatrixXf m = enc2.weight.value * batch + enc2.bias.value.replicate(1, 5);
+    const double by_hand = (0.5 * (m.array().square() + 0.64f - 1.0f) - std::log(0.8f)).colwise().sum().mean();
+    CHECK(kl == Approx(by_hand).epsilon(1e-5));
+}
+
+TEST_CASE("elbo: a family without a closed-form KL uses Monte Carlo log q - log p", "[infer][elbo]") {
+    random_stream init{2};
+    dense enc{4, 2, init, "enc"}, dec{2, 4, init, "dec"};
+    auto x = data<"x">();
+    auto z = sample<"z">(laplace(enc(x), 0.5), normal(0.0, 1.0));
+    auto objective = elbo(observe(bernoulli_logits(dec(z)), x));
+    CHECK(objective.describe() == "site=z dist=laplace estimator=pathwise kl=monte_carlo\n");
+    Eigen::MatrixXf batch = Eigen::MatrixXf::Ones(4, 3);
+    const Eigen::MatrixXf eps = Eigen::MatrixXf::Constant(2, 3, 0.3f);
+    fixed_noise<> noise{{{"z", eps}}};
+    objective.forward(batch, noise);
+    const Eigen::MatrixXf loc = enc.weight.value * batch + enc.bias.value.replicate(1, 3);
+    const Eigen::ArrayXXf zv = loc.array() + 0.5f * eps.array();
+    const Eigen::ArrayXXf log_q = -(zv - loc.array()).abs() / 0.5f - std::log(1.0f);
+    const Eigen::ArrayXXf log_p = -0.5f * zv.square() - 0.5f * std::log(2 * 3.14159265f);
+    CHECK(objective.loss_graph().value<"elbo:kl">().mean() == Approx((log_q - log_p).colwise().sum().mean()).epsilon(1e-5));
+}
+
+TEST_CASE("elbo: a score-function site multiplies only the cost terms downstream of it", "[infer][elbo]") {
+    random_stream init{3};
+    dense enc_a{4, 6, init, "enc_a"}, enc_b{4, 6, init, "enc_b"}, dec_a{6, 4, init, "dec_a"}, dec_b{6, 4, init, "dec_b"};
+    auto x = data<"x">();
+    auto y = data<"y">();
+    auto a = sample<"a", score_function<none>>(categorical(enc_a(x), 2), uniform_categorical());
+    auto b = sample<"b", score_function<none>>(categorical(enc_b(y), 2), uniform_categorical());
+    // x depends on a only, y on b only: each site's surrogate must leave the other term out
+    auto objective = elbo(observe(bernoulli_logits(dec_a(a)), x), observe(bernoulli_logits(dec_b(b)), y));
+    CHECK(objective.downstream_terms<"a">() == std::vector<std::string_view>{"elbo:nll0"});
+    CHECK(objective.downstream_terms<"b">() == std::vector<std::string_view>{"elbo:nll1"});
+    CHECK(objective.describe() ==
+          "site=a dist=categorical estimator=score_function kl=analytic\n"
+          "site=b dist=categorical estimator=score_function kl=analytic\n");
+    // a chain: c feeds the posterior of d, so d's KL term is downstream of c
+    dense enc_c{4, 6, init, "enc_c"}, enc_d{6, 2, init, "enc_d"}, dec_d{2, 4, init, "dec_d"};
+    auto c = sample<"c", score_function<none>>(categorical(enc_c(x), 2), uniform_categorical());
+    auto d = sample<"d">(laplace(enc_d(c), 1.0), std_normal());
+    auto chain = elbo(observe(bernoulli_logits(dec_d(d)), x));
+    CHECK(chain.downstream_terms<"c">() == std::vector<std::string_view>{"elbo:nll0", "elbo:kl.d"});
+}
+
+TEST_CASE("elbo: K samples per data point average, and leave_one_out trains", "[infer][elbo]") {
+    random_stream init{4};
+    dense enc{8, 6, init, "enc"}, dec{6, 8, init, "dec"};
+    auto x = data<"x">();
+    auto c = sample<"c", score_function<leave_one_out>>(categorical(enc(x), 2), uniform_categorical());
+    auto objective = elbo(elbo_settings{.samples = 4}, observe(bernoulli_logits(dec(c)), x));
+    Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(8, 16).array() > 0).cast<float>();
+    random_stream noise{5};
+    adam opt{objective.parameters(), {.lr = 5e-2}};
+    double first = 0, last = 0;
+    for (int step = 0; step < 300; ++step) {
+        const double v = objective.value_and_grad(batch, noise).neg_elbo;
+        opt.step();
+        if (step < 30) first += v / 30;
+        if (step >= 270) last += v / 30;
+    }
+    CHECK(objective.loss_graph().value<"elbo:nll">().cols() == 64);  // 16 points x 4 samples
+    CHECK(last < first);
+    CHECK_THROWS_WITH(elbo(elbo_settings{.samples = 0}, observe(bernoulli_logits(dec(c)), x)), Catch::Contains("at least 1"));
+}
+
+TEST_CASE("elbo: bad temperatures and weights are refused with their value", "[infer][elbo]") {
+    random_stream init{6};
+    dense enc{4, 4, init, "enc"}, dec{4, 4, init, "dec"};
+    auto x = data<"x">();
+    auto objective = elbo(observe(bernoulli_logits(dec(sample<"c">(categorical(enc(x), 2), uniform_categorical()))), x));
+    Eigen::MatrixXf batch = Eigen::MatrixXf::Zero(4, 2);
+    random_stream noise{7};
+    CHECK_THROWS_WITH(objective.forward(batch, noise, {.tau = 0.0}), Catch::Contains("tau is 0"));
+    CHECK_THROWS_WITH(objective.forward(batch, noise, {.tau = -1.0}), Catch::Contains("tau is -1"));
+    CHECK_THROWS_WITH(objective.forward(batch, noise, {.beta = std::nan("")}), Catch::Contains("beta is nan"));
+    CHECK_NOTHROW(objective.forward(batch, noise, {.tau = 0.05}));
+}
+
+TEST_CASE("elbo: relaxed sites stay finite at tau = 0.05 with logits of +-30", "[infer][elbo]") {
+    parameter logits("logits", 6, 3);
+    logits.value << 30, -30, 30, -30, 30, -30, 29, 30, -30, 30, -29, 30, -30, 29, 30, 30, -30, -29;
+    random_stream init{8};
+    dense dec{6, 4, init, "dec"};
+    auto x = data<"x">();
+    auto soft = sample<"c">(categorical(param(logits), 2), uniform_categorical());
+    auto hard = sample<"c", straight_through>(categorical(param(logits), 2), uniform_categorical());
+    auto relaxed = elbo(observe(bernoulli_logits(dec(soft)), x));
+    auto straight = elbo(observe(bernoulli_logits(dec(hard)), x));
+    Eigen::MatrixXf batch = Eigen::MatrixXf::Ones(4, 3);
+    random_stream noise{9};
+    for (int trial = 0; trial < 20; ++trial) {
+        CHECK(std::isfinite(relaxed.value_and_grad(batch, noise, {.tau = 0.05}).neg_elbo));
+        CHECK(logits.grad.allFinite());
+        CHECK(std::isfinite(straight.value_and_grad(batch, noise, {.tau = 0.05}).neg_elbo));
+        CHECK(logits.grad.allFinite());
+    }
+}
