@@ -19,7 +19,7 @@ struct exponential_family {
     static constexpr auto param_names = std::tuple{fixed_string{"rate"}};
     using settings = no_settings;
 
-    static auto log_prob(no_settings, const auto& rate, auto&& x) { return detail::log_of(rate) - rate * x; }
+    static auto log_prob(no_settings, const auto& rate, auto&& x) { return log(rate) - rate * x; }
     template <fixed_string Site>
     static auto rsample(no_settings, const auto& rate) {
         return noise_like<Site>(noise_kind::exponential, rate) / rate;

@@ -50,13 +50,6 @@ template <distribution_expression D, node V>
 }
 
 namespace detail {
-// log of a parameter; a constant parameter stays a constant.
-template <class P>
-constexpr auto log_of(const P& p) {
-    if constexpr (std::is_same_v<P, constant_leaf>) return constant_leaf{std::log(p.value)};
-    else return log(p);
-}
-
 // A parameter checked against a requirement: a constant at once, a node on every forward pass.
 template <ops::requirement Rule, class P>
 constexpr auto checked(P&& p, std::string_view what) {

@@ -34,7 +34,7 @@ struct gumbel_family {
     using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
-        return make_expr(gumbel_kernel_op{}, (x - loc) / scale) - detail::log_of(scale);
+        return make_expr(gumbel_kernel_op{}, (x - loc) / scale) - log(scale);
     }
     template <fixed_string Site>
     static auto rsample(no_settings, const auto& loc, const auto& scale) {

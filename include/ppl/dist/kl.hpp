@@ -34,7 +34,7 @@ template <class M1, class S1, class M2, class S2>
 [[nodiscard]] auto kl_terms(const distribution<normal_family, M1, S1>& q, const distribution<normal_family, M2, S2>& p) {
     const auto& [m1, s1] = q.params;
     const auto& [m2, s2] = p.params;
-    return detail::log_of(s2) - detail::log_of(s1) + (square(s1) + square(m1 - m2)) / (2.0 * square(s2)) - 0.5;
+    return log(s2) - log(s1) + (square(s1) + square(m1 - m2)) / (2.0 * square(s2)) - 0.5;
 }
 
 /// KL(N(m, s) || N(0, 1)) = (m^2 + s^2 - 1) / 2 - log s

@@ -24,7 +24,7 @@ struct laplace_family {
     using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
-        return -abs(x - loc) / scale - detail::log_of(scale) - std::log(2.0);
+        return -abs(x - loc) / scale - log(scale) - std::log(2.0);
     }
     template <fixed_string Site>
     static auto rsample(no_settings, const auto& loc, const auto& scale) {

@@ -22,7 +22,7 @@ struct normal_family {
     using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
-        return -0.5 * square((x - loc) / scale) - detail::log_of(scale) - 0.5 * std::log(2 * std::numbers::pi);
+        return -0.5 * square((x - loc) / scale) - log(scale) - 0.5 * std::log(2 * std::numbers::pi);
     }
     template <fixed_string Site>
     static auto rsample(no_settings, const auto& loc, const auto& scale) {

@@ -22,7 +22,7 @@ struct poisson_family {
     using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& rate, auto&& k) {
-        return k * detail::log_of(rate) - rate - lgamma(k + 1.0);
+        return k * log(rate) - rate - lgamma(k + 1.0);
     }
     template <fixed_string Site>
     static auto draw(no_settings, const auto& rate) {

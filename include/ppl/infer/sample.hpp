@@ -42,10 +42,17 @@ inline constexpr input_leaf<"tau"> temperature_input{};
 namespace detail {
 // q with every parameter shared under "<site>.<parameter>", so the sample, the KL term and the
 // score-function term all read one evaluation of each parameter.
+// A constant parameter needs no sharing: it stays a constant (and keeps folding).
+template <fixed_string Name, class P>
+auto share_parameter(const P& p) {
+    if constexpr (std::is_same_v<P, constant_leaf>) return p;
+    else return let<Name>(p);
+}
+
 template <fixed_string Site, class D, std::size_t... I>
 auto share_parameters(const D& d, std::index_sequence<I...>) {
     using F = family_of<D>;
-    auto shared = std::tuple{let<concat(concat(Site, fixed_string{"."}), std::get<I>(F::param_names))>(std::get<I>(d.params))...};
+    auto shared = std::tuple{share_parameter<concat(concat(Site, fixed_string{"."}), std::get<I>(F::param_names))>(std::get<I>(d.params))...};
     return std::apply([&](auto... p) { return distribution<F, decltype(p)...>{{p...}, d.settings}; }, shared);
 }
 }  // namespace detail

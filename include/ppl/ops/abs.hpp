@@ -1,5 +1,8 @@
 #pragma once
 // |a|, elementwise.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
@@ -24,7 +27,12 @@ namespace ppl {
 /// |a|, elementwise (subgradient 0 at 0).
 template <node A>
 [[nodiscard]] constexpr auto abs(A&& a) {
-    return make_expr(ops::abs_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{std::abs(v)};
+    } else {
+        return make_expr(ops::abs_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl

@@ -90,34 +90,48 @@ namespace ppl {
 template <class A, class B>
 concept arithmetic_operands = node<A> || node<B>;
 
+/// Constants and numbers: an op between two of them is folded into one constant.
+template <class T>
+concept foldable = std::is_same_v<std::remove_cvref_t<T>, constant_leaf> || std::is_arithmetic_v<std::remove_cvref_t<T>>;
+
+template <foldable T>
+constexpr double constant_value(const T& t) {
+    if constexpr (std::is_arithmetic_v<T>) return static_cast<double>(t);
+    else return t.value;
+}
+
 /// Elementwise sum; a single column broadcasts across the batch, a number across everything.
 template <class A, class B>
     requires arithmetic_operands<A, B>
 [[nodiscard]] constexpr auto operator+(A&& a, B&& b) {
-    return make_expr(ops::add_op{}, std::forward<A>(a), std::forward<B>(b));
+    if constexpr (foldable<A> && foldable<B>) return constant_leaf{constant_value(a) + constant_value(b)};
+    else return make_expr(ops::add_op{}, std::forward<A>(a), std::forward<B>(b));
 }
 /// Elementwise difference, broadcasting as `+` does.
 template <class A, class B>
     requires arithmetic_operands<A, B>
 [[nodiscard]] constexpr auto operator-(A&& a, B&& b) {
-    return make_expr(ops::subtract_op{}, std::forward<A>(a), std::forward<B>(b));
+    if constexpr (foldable<A> && foldable<B>) return constant_leaf{constant_value(a) - constant_value(b)};
+    else return make_expr(ops::subtract_op{}, std::forward<A>(a), std::forward<B>(b));
 }
 /// Elementwise product, broadcasting as `+` does.
 template <class A, class B>
     requires arithmetic_operands<A, B>
 [[nodiscard]] constexpr auto operator*(A&& a, B&& b) {
-    return make_expr(ops::multiply_op{}, std::forward<A>(a), std::forward<B>(b));
+    if constexpr (foldable<A> && foldable<B>) return constant_leaf{constant_value(a) * constant_value(b)};
+    else return make_expr(ops::multiply_op{}, std::forward<A>(a), std::forward<B>(b));
 }
 /// Elementwise quotient, broadcasting as `+` does.
 template <class A, class B>
     requires arithmetic_operands<A, B>
 [[nodiscard]] constexpr auto operator/(A&& a, B&& b) {
-    return make_expr(ops::divide_op{}, std::forward<A>(a), std::forward<B>(b));
+    if constexpr (foldable<A> && foldable<B>) return constant_leaf{constant_value(a) / constant_value(b)};
+    else return make_expr(ops::divide_op{}, std::forward<A>(a), std::forward<B>(b));
 }
 /// Negation, written as 0 - a.
 template <node A>
 [[nodiscard]] constexpr auto operator-(A&& a) {
-    return make_expr(ops::subtract_op{}, 0.0, std::forward<A>(a));
+    return 0.0 - std::forward<A>(a);
 }
 
 }  // namespace ppl

@@ -29,7 +29,12 @@ namespace ppl {
 /// log Gamma(a), elementwise; its derivative is the digamma function.
 template <node A>
 [[nodiscard]] constexpr auto lgamma(A&& a) {
-    return make_expr(ops::lgamma_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{std::lgamma(v)};
+    } else {
+        return make_expr(ops::lgamma_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl

@@ -1,5 +1,8 @@
 #pragma once
 // log(a), elementwise.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
@@ -25,7 +28,12 @@ namespace ppl {
 /// y = log(a)
 template <node A>
 [[nodiscard]] constexpr auto log(A&& a) {
-    return make_expr(ops::log_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{std::log(v)};
+    } else {
+        return make_expr(ops::log_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl

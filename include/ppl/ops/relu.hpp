@@ -1,6 +1,9 @@
 #pragma once
 // relu(a) = max(a, 0), elementwise.
 #include <type_traits>
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
@@ -26,7 +29,12 @@ namespace ppl {
 /// y = max(a, 0)
 template <node A>
 [[nodiscard]] constexpr auto relu(A&& a) {
-    return make_expr(ops::relu_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{v > 0 ? v : 0.0};
+    } else {
+        return make_expr(ops::relu_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl

@@ -1,5 +1,8 @@
 #pragma once
 // softplus(a) = log(1 + exp(a)), computed without overflow; the backward reuses the forward value.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
@@ -25,7 +28,12 @@ namespace ppl {
 /// y = log(1 + exp(a)) = max(a, 0) + log1p(exp(-|a|))
 template <node A>
 [[nodiscard]] constexpr auto softplus(A&& a) {
-    return make_expr(ops::softplus_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v)))};
+    } else {
+        return make_expr(ops::softplus_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl

@@ -1,5 +1,8 @@
 #pragma once
 // a^2, elementwise.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
@@ -25,7 +28,12 @@ namespace ppl {
 /// y = a^2
 template <node A>
 [[nodiscard]] constexpr auto square(A&& a) {
-    return make_expr(ops::square_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{v * v};
+    } else {
+        return make_expr(ops::square_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl

@@ -1,5 +1,8 @@
 #pragma once
 // tanh(a), elementwise; the backward rule reuses the forward value.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
@@ -25,7 +28,12 @@ namespace ppl {
 /// y = tanh(a)
 template <node A>
 [[nodiscard]] constexpr auto tanh(A&& a) {
-    return make_expr(ops::tanh_op{}, std::forward<A>(a));
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, constant_leaf>) {
+        const double v = a.value;  // folded now: a constant stays a constant
+        return constant_leaf{std::tanh(v)};
+    } else {
+        return make_expr(ops::tanh_op{}, std::forward<A>(a));
+    }
 }
 
 }  // namespace ppl
