@@ -64,3 +64,4 @@
 #include "ppl/infer/observe.hpp"
 #include "ppl/infer/sample.hpp"
 #include "ppl/nn/checkpoint.hpp"
+#include "ppl/dist/location_scale.hpp"

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "ppl/dist/family.hpp"
+#include "ppl/dist/location_scale.hpp"
 #include "ppl/ops/abs.hpp"
 #include "ppl/ops/arithmetic.hpp"
 #include "ppl/ops/exp.hpp"
@@ -25,20 +26,11 @@ struct gumbel_kernel_op : ops::same_shape {
 };
 
 /// Gumbel(mu, beta): with z = (x - mu) / beta, log p(x) = -(z + exp(-z)) - log beta; pathwise sample x = mu - beta log(-log u).
-struct gumbel_family {
+struct gumbel_family : location_scale_family<noise_kind::gumbel> {
     static constexpr std::string_view name = "gumbel";
-    static constexpr bool reparameterizable = true;
-    static constexpr bool relaxable = false;
-    static constexpr value_support support = value_support::real;
-    static constexpr auto param_names = std::tuple{fixed_string{"loc"}, fixed_string{"scale"}};
-    using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
         return make_expr(gumbel_kernel_op{}, (x - loc) / scale) - log(scale);
-    }
-    template <fixed_string Site>
-    static auto rsample(no_settings, const auto& loc, const auto& scale) {
-        return loc + scale * noise_like<Site>(noise_kind::gumbel, loc, scale);
     }
     static double mean(double loc, double scale) { return loc + scale * std::numbers::egamma; }
     static double variance(double, double scale) { return scale * scale * std::numbers::pi * std::numbers::pi / 6; }
@@ -47,9 +39,7 @@ struct gumbel_family {
 /// Gumbel(loc, scale); the scale is checked to be positive on every pass.
 template <class Loc, class Scale>
 [[nodiscard]] constexpr auto gumbel(Loc&& loc, Scale&& scale) {
-    auto l = detail::checked<ops::requirement::finite>(std::forward<Loc>(loc), "gumbel loc");
-    auto s = detail::checked<ops::requirement::positive>(std::forward<Scale>(scale), "gumbel scale");
-    return distribution<gumbel_family, decltype(l), decltype(s)>{{std::move(l), std::move(s)}};
+    return detail::location_scale<gumbel_family>(std::forward<Loc>(loc), std::forward<Scale>(scale), "gumbel loc", "gumbel scale");
 }
 
 }  // namespace ppl

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "ppl/dist/family.hpp"
+#include "ppl/dist/location_scale.hpp"
 #include "ppl/ops/abs.hpp"
 #include "ppl/ops/arithmetic.hpp"
 #include "ppl/ops/exp.hpp"
@@ -28,20 +29,11 @@ struct logistic_kernel_op : ops::same_shape {
 };
 
 /// Logistic(mu, s): with z = (x - mu) / s, log p(x) = -z - 2 softplus(-z) - log s; pathwise sample x = mu + s (log u - log(1 - u)).
-struct logistic_family {
+struct logistic_family : location_scale_family<noise_kind::logistic> {
     static constexpr std::string_view name = "logistic";
-    static constexpr bool reparameterizable = true;
-    static constexpr bool relaxable = false;
-    static constexpr value_support support = value_support::real;
-    static constexpr auto param_names = std::tuple{fixed_string{"loc"}, fixed_string{"scale"}};
-    using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
         return make_expr(logistic_kernel_op{}, (x - loc) / scale) - log(scale);
-    }
-    template <fixed_string Site>
-    static auto rsample(no_settings, const auto& loc, const auto& scale) {
-        return loc + scale * noise_like<Site>(noise_kind::logistic, loc, scale);
     }
     static double mean(double loc, double) { return loc; }
     static double variance(double, double scale) { return scale * scale * std::numbers::pi * std::numbers::pi / 3; }
@@ -50,9 +42,7 @@ struct logistic_family {
 /// Logistic(loc, scale); the scale is checked to be positive on every pass.
 template <class Loc, class Scale>
 [[nodiscard]] constexpr auto logistic(Loc&& loc, Scale&& scale) {
-    auto l = detail::checked<ops::requirement::finite>(std::forward<Loc>(loc), "logistic loc");
-    auto s = detail::checked<ops::requirement::positive>(std::forward<Scale>(scale), "logistic scale");
-    return distribution<logistic_family, decltype(l), decltype(s)>{{std::move(l), std::move(s)}};
+    return detail::location_scale<logistic_family>(std::forward<Loc>(loc), std::forward<Scale>(scale), "logistic loc", "logistic scale");
 }
 
 }  // namespace ppl

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "ppl/dist/family.hpp"
+#include "ppl/dist/location_scale.hpp"
 #include "ppl/ops/arithmetic.hpp"
 #include "ppl/ops/noise.hpp"
 #include "ppl/ops/square.hpp"
@@ -13,20 +14,11 @@ namespace ppl {
 
 /// Normal(mu, sigma): log p(x) = -(x - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2;
 /// pathwise sample x = mu + sigma e, e ~ N(0, 1).
-struct normal_family {
+struct normal_family : location_scale_family<noise_kind::standard_normal> {
     static constexpr std::string_view name = "normal";
-    static constexpr bool reparameterizable = true;
-    static constexpr bool relaxable = false;
-    static constexpr value_support support = value_support::real;
-    static constexpr auto param_names = std::tuple{fixed_string{"loc"}, fixed_string{"scale"}};
-    using settings = no_settings;
 
     static auto log_prob(no_settings, const auto& loc, const auto& scale, auto&& x) {
         return -0.5 * square((x - loc) / scale) - log(scale) - 0.5 * std::log(2 * std::numbers::pi);
-    }
-    template <fixed_string Site>
-    static auto rsample(no_settings, const auto& loc, const auto& scale) {
-        return loc + scale * noise_like<Site>(noise_kind::standard_normal, loc, scale);
     }
     static constexpr double mean(double loc, double) { return loc; }
     static constexpr double variance(double, double scale) { return scale * scale; }
@@ -35,9 +27,7 @@ struct normal_family {
 /// Normal(loc, scale); the scale is checked to be positive on every pass.
 template <class Loc, class Scale>
 [[nodiscard]] constexpr auto normal(Loc&& loc, Scale&& scale) {
-    auto l = detail::checked<ops::requirement::finite>(std::forward<Loc>(loc), "normal loc");
-    auto s = detail::checked<ops::requirement::positive>(std::forward<Scale>(scale), "normal scale");
-    return distribution<normal_family, decltype(l), decltype(s)>{{std::move(l), std::move(s)}};
+    return detail::location_scale<normal_family>(std::forward<Loc>(loc), std::forward<Scale>(scale), "normal loc", "normal scale");
 }
 
 /// The standard normal N(0, 1), as a prior.
