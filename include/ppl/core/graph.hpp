@@ -124,7 +124,7 @@ public:
         for_each_parameter([](auto& p) { p.grad_fresh = true; });
         adjoints_[root_slot].setOnes();
         fresh_[root_slot] = false;
-        [this]<std::size_t... I>(std::index_sequence<I...>) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
             (backward_at<slot_count - 1 - I>(), ...);
         }(slots{});
         for_each_parameter([](auto& p) {
@@ -339,7 +339,7 @@ private:
         for (std::size_t k = 0; k < input_count; ++k)
             same = same && bound_shapes_[k] == shape{bindings_[k].rows, bindings_[k].cols};
         if (same) return;
-        [this]<std::size_t... I>(std::index_sequence<I...>) { (bind_at<I>(), ...); }(slots{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (bind_at<I>(), ...); }(slots{});
         if (shapes_[root_slot] != shape{1, 1})
             fail("the loss must be a 1x1 value (use sum, mean or batch_mean); the expression is ",
                  shapes_[root_slot]);

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -68,8 +69,22 @@ inline idx_array read_idx(const std::string& path) {
         count *= size;
     }
     if (count > (std::uint64_t{1} << 32)) fail("'", path, "' declares ", count, " entries, more than this reader accepts");
-    result.bytes.resize(count);
-    detail::read_exactly(file.get(), path, result.bytes.data(), count, "the data");
+    // grow with the data actually read, so a damaged header cannot make us allocate gigabytes
+    constexpr std::size_t chunk = std::size_t{1} << 20;
+    result.bytes.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, chunk)));
+    while (result.bytes.size() < count) {
+        const std::size_t before = result.bytes.size();
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count - before, chunk));
+        result.bytes.resize(before + want);
+        const int got = gzread(file.get(), result.bytes.data() + before, static_cast<unsigned>(want));
+        if (got < 0) {
+            int code = 0;
+            const char* message = gzerror(file.get(), &code);
+            fail("'", path, "' is corrupt while reading the data: ", message ? message : "unknown zlib error");
+        }
+        result.bytes.resize(before + static_cast<std::size_t>(got));
+        if (got == 0) fail("'", path, "' is truncated: the data needs ", count, " bytes, found ", before);
+    }
     std::uint8_t extra = 0;
     if (gzread(file.get(), &extra, 1) > 0) fail("'", path, "' has bytes after its declared ", count, " entries");
     return result;

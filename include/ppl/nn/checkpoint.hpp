@@ -131,9 +131,9 @@ inline checkpoint load_checkpoint(const std::string& path) {
         if (kind == 0) {
             const std::uint64_t rows = r.u64("matrix rows"), cols = r.u64("matrix columns");
             if (rows > (1u << 30) || cols > (1u << 30)) fail("checkpoint '", path, "' declares a ", rows, "x", cols, " matrix");
+            r.need(sizeof(float) * rows * cols, "matrix data");  // before allocating: the bytes must be there
             Eigen::MatrixXf m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-            r.need(sizeof(float) * rows * cols, "matrix data");
-            std::memcpy(m.data(), body.data() + r.at, sizeof(float) * rows * cols);
+            if (m.size() > 0) std::memcpy(m.data(), body.data() + r.at, sizeof(float) * rows * cols);
             r.at += sizeof(float) * rows * cols;
             c.matrices.emplace(name, std::move(m));
         } else if (kind == 1) {
