@@ -75,9 +75,8 @@ struct ppl_vae {
     }
 };
 
-void BM_VaeStep_ppl(benchmark::State& state, int threads) {
+void BM_VaeStep_ppl(benchmark::State& state, Eigen::Index batch, int threads) {
     use_threads(threads);
-    const Eigen::Index batch = state.range(0);
     const pb::vae_weights w = pb::vae_weights::random(1);
     ppl_vae layers;
     copy_layer(layers.enc, w.enc_w, w.enc_b), copy_layer(layers.mu, w.mu_w, w.mu_b), copy_layer(layers.logvar, w.lv_w, w.lv_b);
@@ -93,9 +92,8 @@ void BM_VaeStep_ppl(benchmark::State& state, int threads) {
     report(state, batch, vae_flops_per_sample);
 }
 
-void BM_VaeStep_manual(benchmark::State& state, int threads) {
+void BM_VaeStep_manual(benchmark::State& state, Eigen::Index batch, int threads) {
     use_threads(threads);
-    const Eigen::Index batch = state.range(0);
     pb::manual_vae model(pb::vae_weights::random(1));
     const Eigen::MatrixXf x = random_images(batch), eps = random_noise(20, batch, ppl::noise_kind::standard_normal);
     for (auto _ : state) benchmark::DoNotOptimize(model.step(x, eps));
@@ -103,9 +101,8 @@ void BM_VaeStep_manual(benchmark::State& state, int threads) {
 }
 
 #ifdef PPL_BENCH_HAVE_TORCH
-void BM_VaeStep_libtorch(benchmark::State& state, int threads) {
+void BM_VaeStep_libtorch(benchmark::State& state, Eigen::Index batch, int threads) {
     use_threads(threads);
-    const Eigen::Index batch = state.range(0);
     pb::torch_vae model(pb::vae_weights::random(1));
     const Eigen::MatrixXf x = random_images(batch), eps = random_noise(20, batch, ppl::noise_kind::standard_normal);
     for (auto _ : state) benchmark::DoNotOptimize(model.step(x, eps));
@@ -126,9 +123,8 @@ struct ppl_cat_vae {
     }
 };
 
-void BM_CatVaeStep_ppl(benchmark::State& state, int threads) {
+void BM_CatVaeStep_ppl(benchmark::State& state, Eigen::Index batch, int threads) {
     use_threads(threads);
-    const Eigen::Index batch = state.range(0);
     const pb::cat_vae_weights w = pb::cat_vae_weights::random(2);
     ppl_cat_vae layers;
     copy_layer(layers.enc1, w.e1_w, w.e1_b), copy_layer(layers.enc2, w.e2_w, w.e2_b);
@@ -144,9 +140,8 @@ void BM_CatVaeStep_ppl(benchmark::State& state, int threads) {
     report(state, batch, cat_flops_per_sample);
 }
 
-void BM_CatVaeStep_manual(benchmark::State& state, int threads) {
+void BM_CatVaeStep_manual(benchmark::State& state, Eigen::Index batch, int threads) {
     use_threads(threads);
-    const Eigen::Index batch = state.range(0);
     pb::manual_cat_vae model(pb::cat_vae_weights::random(2));
     const Eigen::MatrixXf x = random_images(batch), g = random_noise(200, batch, ppl::noise_kind::gumbel);
     for (auto _ : state) benchmark::DoNotOptimize(model.step(x, g, 1.0f));
@@ -154,9 +149,8 @@ void BM_CatVaeStep_manual(benchmark::State& state, int threads) {
 }
 
 #ifdef PPL_BENCH_HAVE_TORCH
-void BM_CatVaeStep_libtorch(benchmark::State& state, int threads) {
+void BM_CatVaeStep_libtorch(benchmark::State& state, Eigen::Index batch, int threads) {
     use_threads(threads);
-    const Eigen::Index batch = state.range(0);
     pb::torch_cat_vae model(pb::cat_vae_weights::random(2));
     const Eigen::MatrixXf x = random_images(batch), g = random_noise(200, batch, ppl::noise_kind::gumbel);
     for (auto _ : state) benchmark::DoNotOptimize(model.step(x, g, 1.0f));
@@ -177,13 +171,12 @@ void BM_Sgemm(benchmark::State& state) {
     state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-using bench_fn = void (*)(benchmark::State&, int);
+using bench_fn = void (*)(benchmark::State&, Eigen::Index, int);
 
 void add(const std::string& name, bench_fn fn, Eigen::Index batch, int threads) {
-    benchmark::RegisterBenchmark(name.c_str(), [fn, threads](benchmark::State& s) { fn(s, threads); })
-        ->Arg(batch)
+    benchmark::RegisterBenchmark(name.c_str(), [fn, batch, threads](benchmark::State& s) { fn(s, batch, threads); })
         ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
+        ->UseRealTime();  // wall time: with 2 threads, the main thread's CPU time would undercount
 }
 
 }  // namespace

@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
                  << rows[k].samples << ", \"mean\": " << number(rows[k].mean) << ", \"variance\": " << number(rows[k].variance)
                  << ", \"bias\": " << number(rows[k].bias) << "}" << (k + 1 < rows.size() ? "," : "") << "\n";
         json << "  ]\n}\n";
+        json.close();
         std::cerr << "wrote " << json_path << " (true gradient " << truth << ")\n";
 
         if (!table_path.empty()) {

@@ -54,12 +54,12 @@ public:
             constexpr Eigen::Index chunk = 1024;
             for (Eigen::Index start = 0; start < p.value.size(); start += chunk) {
                 const Eigen::Index n = std::min(chunk, p.value.size() - start);
-                auto g = p.grad.reshaped().segment(start, n).array();
-                auto m = first_[k].reshaped().segment(start, n).array();
-                auto v = second_[k].reshaped().segment(start, n).array();
+                using chunk_array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+                const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> g(p.grad.data() + start, n);
+                chunk_array m(first_[k].data() + start, n), v(second_[k].data() + start, n), value(p.value.data() + start, n);
                 m = b1 * m + c1 * g;
                 v = b2 * v + c2 * g.square();
-                p.value.reshaped().segment(start, n).array() -= step_size * m / (v.sqrt() * inverse_root_correction2 + eps);
+                value -= step_size * m / (v.sqrt() * inverse_root_correction2 + eps);
             }
         }
     }
