@@ -65,3 +65,4 @@
 #include "ppl/infer/sample.hpp"
 #include "ppl/nn/checkpoint.hpp"
 #include "ppl/dist/location_scale.hpp"
+#include "ppl/dist/relaxed_categorical.hpp"
