@@ -6,6 +6,10 @@
 // gradient entry g to about lr * g / (|g| + 1e-8), so entries with |g| near 1e-8 (batch sums
 // that nearly cancel) turn 1e-7 relative gradient noise into O(lr) weight differences. For full
 // runs the check is the loss and the norm-wise relative difference of the total weight change.
+// Built by hand (it is not a CMake target):
+//   g++ -std=c++20 -O2 -march=native -mno-avx512f -DEIGEN_USE_BLAS -isystem /usr/include/eigen3
+//       -isystem /usr/include/torch/csrc/api/include bench/check_baselines.cpp -o /tmp/check_baselines
+//       -lopenblas -ltorch -ltorch_cpu -lc10
 #include <cstdio>
 #include <random>
 
