@@ -34,7 +34,7 @@ constexpr auto scalar_of(std::index_sequence<I...>) {
 }
 
 template <class Sched, std::size_t... I>
-constexpr auto input_names(std::index_sequence<I...>) {
+constexpr auto distinct_inputs(std::index_sequence<I...>) {
     auto inputs = hana::filter(
         hana::make_tuple(hana::type_c<typename Sched::template node_type<I>>...),
         [](auto t) { return hana::bool_c<is_input_v<typename decltype(t)::type>>; });
@@ -61,9 +61,12 @@ class graph {
     using sched = schedule<Root>;
     static constexpr std::size_t slot_count = sched::size;
     using slots = std::make_index_sequence<slot_count>;
-    static constexpr auto inputs = detail::input_names<sched>(slots{});
+    static constexpr auto inputs = detail::distinct_inputs<sched>(slots{});
     static constexpr std::size_t input_count = decltype(hana::length(inputs))::value;
     static_assert(sched::operands_resolve());
+    static constexpr auto input_names = hana::unpack(inputs, [](auto... t) {
+        return std::array<std::string_view, sizeof...(t)>{decltype(t)::type::name...};
+    });
     template <std::size_t I>
     using node_type = typename sched::template node_type<I>;
     template <class P>
@@ -327,14 +330,9 @@ private:
     }
 
     void bind_if_needed() {
-        for (std::size_t k = 0; k < input_count; ++k) {
-            if (bindings_[k].data == nullptr) {
-                hana::for_each(inputs, [&](auto t) {
-                    using N = typename decltype(t)::type;
-                    if (input_index_of<N>() == k) fail("input '", N::name, "' was never set; call set<\"", N::name, "\">(batch) before forward()");
-                });
-            }
-        }
+        for (std::size_t k = 0; k < input_count; ++k)
+            if (bindings_[k].data == nullptr)
+                fail("input '", input_names[k], "' was never set; call set<\"", input_names[k], "\">(batch) before forward()");
         bool same = bound_;
         for (std::size_t k = 0; k < input_count; ++k)
             same = same && bound_shapes_[k] == shape{bindings_[k].rows, bindings_[k].cols};

@@ -95,6 +95,14 @@ constexpr bool kl_is_analytic() {
                            std::remove_cvref_t<decltype(std::declval<info>().prior)>>;
 }
 
+// A cost term's surrogate weight includes a site when the term's expression contains the site,
+// except the site's own closed-form KL term, whose gradient flows to q directly.
+template <class Term, class Site>
+constexpr bool multiplies_score() {
+    constexpr bool own_kl = Term::name == concat(fixed_string{"elbo:kl."}, let_name_of<Site>).view();
+    return contains_node<Term, Site>() && !(own_kl && kl_is_analytic<Site>());
+}
+
 // Every site in an expression, as a tuple of the site nodes (each once).
 template <class Expr>
 auto sites_of(Expr& e) {
@@ -134,9 +142,7 @@ class elbo_objective {
                 if constexpr (is_score_function_v<E>) {
                     // the cost terms downstream of this site, chosen by type at compile time
                     auto downstream = hana::filter(terms, [](const auto& term) {
-                        using T = std::remove_cvref_t<decltype(term)>;
-                        constexpr bool own_kl = T::name == concat(fixed_string{"elbo:kl."}, let_name_of<S>).view();
-                        return hana::bool_c<detail::contains_node<T, S>() && (!own_kl || !detail::kl_is_analytic<S>())>;
+                        return hana::bool_c<detail::multiplies_score<std::remove_cvref_t<decltype(term)>, S>()>;
                     });
                     auto log_q = column_sum(log_prob(site.info.q, site));
                     return hana::just(make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
@@ -237,8 +243,7 @@ public:
                     if constexpr (is_let_v<N> && !is_site_v<N>) {
                         constexpr bool term = N::name.starts_with("elbo:nll") && N::name.size() > 8;
                         constexpr bool kl = N::name.starts_with("elbo:kl.");
-                        constexpr bool own_analytic = N::name == concat(fixed_string{"elbo:kl."}, let_name_of<S>).view() && detail::kl_is_analytic<S>();
-                        return hana::bool_c<(term || kl) && !own_analytic && detail::contains_node<N, S>()>;
+                        return hana::bool_c<(term || kl) && detail::multiplies_score<N, S>()>;
                     } else {
                         return hana::false_c;
                     }
