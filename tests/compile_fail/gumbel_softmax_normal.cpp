@@ -1,4 +1,4 @@
-// An illegal estimator override must not compile: gumbel_softmax on softmax_normal.
+// An illegal estimator override must not compile: gumbel_softmax on a Normal site.
 #include <ppl/ppl.hpp>
 using namespace ppl;
 int main() {

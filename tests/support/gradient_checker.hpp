@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -40,6 +41,33 @@ auto weighted_loss(Builder& build, std::vector<dparameter>& params, std::index_s
 }
 
 }  // namespace detail
+
+/// Compares analytic gradients (one matrix per parameter) with central finite differences of
+/// `loss()`, a double-precision function of the parameters' values. `entries` > 0 probes that
+/// many evenly spaced entries of each parameter instead of all of them.
+template <class Loss>
+void check_finite_differences(Loss&& loss, const std::vector<dparameter*>& params, const std::vector<dmatrix>& analytic,
+                              check_options options = {}, Eigen::Index entries = 0) {
+    REQUIRE(params.size() == analytic.size());
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        dparameter& p = *params[k];
+        const Eigen::Index size = p.value.size();
+        const Eigen::Index probes = entries > 0 ? std::min(entries, size) : size;
+        for (Eigen::Index j = 0; j < probes; ++j) {
+            const Eigen::Index i = probes == size ? j : j * size / probes;
+            const double saved = p.value(i);
+            p.value(i) = saved + options.step;
+            const double up = loss();
+            p.value(i) = saved - options.step;
+            const double down = loss();
+            p.value(i) = saved;
+            const double numeric = (up - down) / (2 * options.step);
+            INFO("d loss / d " << p.name << " entry " << i << ": analytic " << analytic[k](i)
+                               << ", finite difference " << numeric);
+            CHECK(detail::relative_gap(analytic[k](i), numeric) <= options.gradient_tolerance);
+        }
+    }
+}
 
 /// Checks value and gradient of build(operands...) at the given operand values.
 /// `reference` computes the expected value from the operand values, independently of ppl.
@@ -73,21 +101,9 @@ void check_gradient(Builder build, const std::vector<dmatrix>& operands, Referen
     // 2. gradient against central finite differences of the weighted loss
     g.backward();
     std::vector<dmatrix> analytic;
-    for (auto& p : params) analytic.push_back(p.grad);
-    for (std::size_t k = 0; k < Arity; ++k) {
-        for (Eigen::Index i = 0; i < params[k].value.size(); ++i) {
-            const double saved = params[k].value(i);
-            params[k].value(i) = saved + options.step;
-            const double up = g.forward();
-            params[k].value(i) = saved - options.step;
-            const double down = g.forward();
-            params[k].value(i) = saved;
-            const double numeric = (up - down) / (2 * options.step);
-            INFO("d loss / d operand" << k << " entry " << i << ": analytic " << analytic[k](i)
-                                      << ", finite difference " << numeric);
-            CHECK(detail::relative_gap(analytic[k](i), numeric) <= options.gradient_tolerance);
-        }
-    }
+    std::vector<dparameter*> probed;
+    for (auto& p : params) analytic.push_back(p.grad), probed.push_back(&p);
+    check_finite_differences([&] { return static_cast<double>(g.forward()); }, probed, analytic, options);
 }
 
 /// Checks that binding operands of these shapes raises ppl::error whose message names the op.

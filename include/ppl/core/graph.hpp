@@ -15,32 +15,18 @@
 #include "ppl/core/node.hpp"
 #include "ppl/core/schedule.hpp"
 #include "ppl/core/shape.hpp"
+#include "ppl/core/slot_rules.hpp"
 
 namespace ppl {
 
 namespace detail {
-
-template <class Sched, std::size_t... I>
-constexpr auto scalar_of(std::index_sequence<I...>) {
-    constexpr auto params = hana::filter(
-        hana::make_tuple(hana::type_c<typename Sched::template node_type<I>>...),
-        [](auto t) { return hana::bool_c<is_parameter_leaf_v<typename decltype(t)::type>>; });
-    if constexpr (hana::length(params) == hana::size_c<0>) {
-        return hana::type_c<float>;
-    } else {
-        using First = typename decltype(+hana::front(params))::type;
-        return hana::type_c<typename std::remove_pointer_t<decltype(First::target)>::scalar>;
-    }
-}
-
-template <class Sched, std::size_t... I>
-constexpr auto distinct_inputs(std::index_sequence<I...>) {
-    auto inputs = hana::filter(
-        hana::make_tuple(hana::type_c<typename Sched::template node_type<I>>...),
-        [](auto t) { return hana::bool_c<is_input_v<typename decltype(t)::type>>; });
-    return hana::to_tuple(hana::to_set(inputs));
-}
-
+// What parameters() lists in a graph without parameters: nothing, of this type.
+struct no_parameter {
+    using scalar = float;
+    std::string name;
+    Eigen::MatrixXf value, grad;
+    bool grad_fresh = false;
+};
 }  // namespace detail
 
 /// The noise source of graphs without random nodes: asking it for noise is an error.
@@ -58,42 +44,102 @@ struct no_noise {
 /// first pass and whenever an input's shape changes; after that a step allocates nothing.
 template <class Root>
 class graph {
-    using sched = schedule<Root>;
+    static_assert(!let_name_clash_v<Root>,
+                  "ppl: two let bindings share one name but wrap different expressions; "
+                  "give each shared subexpression its own name, e.g. let<\"h1\"> and let<\"h2\">.");
+    // after a clash, the rest is built on a stand-in so that the message above is the only error
+    static constexpr bool well_formed = !let_name_clash_v<Root>;
+    using sched = schedule<std::conditional_t<well_formed, Root, constant_leaf>>;
     static constexpr std::size_t slot_count = sched::size;
     using slots = std::make_index_sequence<slot_count>;
-    static constexpr auto inputs = detail::distinct_inputs<sched>(slots{});
-    static constexpr std::size_t input_count = decltype(hana::length(inputs))::value;
-    static_assert(sched::operands_resolve());
-    static constexpr auto input_names = hana::unpack(inputs, [](auto... t) {
-        return std::array<std::string_view, sizeof...(t)>{decltype(t)::type::name...};
-    });
     template <std::size_t I>
     using node_type = typename sched::template node_type<I>;
+
+    template <class N>
+    static constexpr std::string_view input_name_or_empty() {
+        if constexpr (is_input_v<N>) return N::name;
+        else return {};
+    }
+    // The input read by each slot ("" if none), then the distinct inputs in first-use order.
+    static constexpr auto slot_inputs = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::string_view, slot_count>{input_name_or_empty<node_type<I>>()...};
+    }(slots{});
+    static constexpr bool first_use(std::size_t s) {
+        if (slot_inputs[s].empty()) return false;
+        for (std::size_t t = 0; t < s; ++t)
+            if (slot_inputs[t] == slot_inputs[s]) return false;
+        return true;
+    }
+    static constexpr std::size_t input_count = [] {
+        std::size_t n = 0;
+        for (std::size_t s = 0; s < slot_count; ++s) n += first_use(s) ? 1 : 0;
+        return n;
+    }();
+    static constexpr auto input_names = [] {
+        std::array<std::string_view, input_count> out{};
+        std::size_t n = 0;
+        for (std::size_t s = 0; s < slot_count; ++s)
+            if (first_use(s)) out[n++] = slot_inputs[s];
+        return out;
+    }();
+    static constexpr std::size_t find_input(std::string_view name) {
+        for (std::size_t k = 0; k < input_count; ++k)
+            if (input_names[k] == name) return k;
+        return input_count;
+    }
+
+    // The parameters' slots; the first gives the graph its parameter and scalar types.
+    static constexpr auto parameter_flags = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<bool, slot_count>{is_parameter_leaf_v<node_type<I>>...};
+    }(slots{});
+    static constexpr std::size_t parameter_count = [] {
+        std::size_t n = 0;
+        for (bool p : parameter_flags) n += p ? 1 : 0;
+        return n;
+    }();
+    static constexpr auto parameter_slots = [] {
+        std::array<std::size_t, parameter_count> out{};
+        std::size_t n = 0;
+        for (std::size_t s = 0; s < slot_count; ++s)
+            if (parameter_flags[s]) out[n++] = s;
+        return out;
+    }();
     template <class P>
     struct parameter_of {
-        using type = void;
+        using type = detail::no_parameter;
+        using scalar = float;
     };
     template <class P>
     struct parameter_of<parameter_leaf<P>> {
         using type = P;
+        using scalar = typename P::scalar;
     };
-    static constexpr auto first_parameter_type() {
-        return []<std::size_t... I>(std::index_sequence<I...>) {
-            constexpr auto params = hana::filter(
-                hana::make_tuple(hana::type_c<node_type<I>>...),
-                [](auto t) { return hana::bool_c<is_parameter_leaf_v<typename decltype(t)::type>>; });
-            if constexpr (hana::length(params) == hana::size_c<0>) return hana::type_c<void>;
-            else return hana::type_c<typename parameter_of<typename decltype(+hana::front(params))::type>::type>;
-        }(slots{});
+    static constexpr auto first_parameter() {
+        if constexpr (parameter_count > 0) return std::type_identity<parameter_of<node_type<parameter_slots[0]>>>{};
+        else return std::type_identity<parameter_of<void>>{};
     }
-    using parameter_type = typename decltype(first_parameter_type())::type;
+    using parameter_type = typename decltype(first_parameter())::type::type;
+    template <std::size_t... K>
+    static constexpr bool one_parameter_type(std::index_sequence<K...>) {
+        return (std::is_same_v<node_type<parameter_slots[K]>, parameter_leaf<parameter_type>> && ...);
+    }
+    static_assert(one_parameter_type(std::make_index_sequence<parameter_count>{}),
+                  "ppl: all parameters of one graph must have one scalar type (float by default).");
 
 public:
-    using scalar = typename decltype(detail::scalar_of<sched>(slots{}))::type;
+    using scalar = typename decltype(first_parameter())::type::scalar;
     using matrix = Eigen::Matrix<scalar, Eigen::Dynamic, Eigen::Dynamic>;
     using input_map = Eigen::Map<const matrix, 0, Eigen::OuterStride<>>;
 
-    explicit graph(Root root) : root_(std::move(root)) {}
+    explicit graph(Root root) : root_(std::move(root)) { link(); }
+    // the object table points into root_, so a copy or a move points it at its own root
+    graph(const graph& other) : graph(other.root_) { take_state(other); }
+    graph(graph&& other) : root_(std::move(other.root_)) {
+        link();
+        take_state(std::move(other));
+    }
+    graph& operator=(const graph&) = delete;
+    graph& operator=(graph&&) = delete;
 
     /// Binds input Name to a matrix (one column per sample). The matrix must outlive the pass.
     template <fixed_string Name, class Derived>
@@ -113,10 +159,13 @@ public:
     /// `noise` fills the buffers of noise nodes: noise.fill(site_name, kind, matrix&).
     template <class Noise = no_noise>
     scalar forward(Noise&& noise = {}) {
+        using noise_type = std::remove_cvref_t<Noise>;
         bind_if_needed();
         evaluations_ = 0;
-        [&]<std::size_t... I>(std::index_sequence<I...>) { (forward_at<I>(noise), ...); }(slots{});
-        const scalar loss = values_[root_slot](0, 0);
+        auto b = buffers();
+        for (auto rule : forward_rules<noise_type>)
+            if (rule != nullptr) rule(b, noise);
+        const scalar loss = values_[root_storage](0, 0);
         if (!std::isfinite(loss)) report_non_finite();
         return loss;
     }
@@ -124,16 +173,17 @@ public:
     /// Runs the backward pass of the last forward(): writes every parameter's gradient.
     void backward() {
         fresh_.fill(true);
-        for_each_parameter([](auto& p) { p.grad_fresh = true; });
-        adjoints_[root_slot].setOnes();
-        fresh_[root_slot] = false;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (backward_at<slot_count - 1 - I>(), ...);
-        }(slots{});
-        for_each_parameter([](auto& p) {
+        for (std::size_t s : parameter_slots) parameter_at(s).grad_fresh = true;
+        adjoints_[root_storage].setOnes();
+        fresh_[root_storage] = false;
+        auto b = buffers();
+        for (std::size_t i = slot_count; i-- > 0;)
+            if (backward_rules[i] != nullptr) backward_rules[i](b);
+        for (std::size_t s : parameter_slots) {
+            auto& p = parameter_at(s);
             if (p.grad_fresh) p.grad.setZero();  // no path from the loss: its gradient is zero
             p.grad_fresh = false;
-        });
+        }
     }
 
     /// forward() then backward(); returns the loss.
@@ -152,33 +202,30 @@ public:
     }
 
     /// The value of the whole expression (the loss) from the last forward pass.
-    [[nodiscard]] const matrix& result() const { return values_[root_slot]; }
+    [[nodiscard]] const matrix& result() const { return values_[root_storage]; }
 
     /// Every distinct parameter in the expression, in first-use order.
     [[nodiscard]] std::vector<parameter_type*> parameters() {
         std::vector<parameter_type*> out;
-        for_each_parameter([&](auto& p) {
-            for (auto* seen : out)
-                if (seen == &p) return;
-            out.push_back(&p);
-        });
+        for (std::size_t s : parameter_slots) {
+            parameter_type* p = &parameter_at(s);
+            bool seen = false;
+            for (auto* q : out) seen = seen || q == p;
+            if (!seen) out.push_back(p);
+        }
         return out;
     }
 
     /// True when the expression reads input Name.
     template <fixed_string Name>
     static constexpr bool has_input() {
-        return !hana::is_nothing(hana::index_if(inputs, hana::equal.to(hana::type_c<input_leaf<Name>>)));
+        return find_input(Name.view()) < input_count;
     }
 
     /// True when the expression holds a let node named Name.
     template <fixed_string Name>
     static constexpr bool has_let() {
-        return !hana::is_nothing(hana::index_if(sched::paths, [](auto p) {
-            using N = node_at_t<Root, typename decltype(p)::type>;
-            if constexpr (is_let_v<N>) return hana::bool_c<N::name == Name.view()>;
-            else return hana::false_c;
-        }));
+        return sched::find_let(Name.view()) < sched::unit_count;
     }
 
     /// The expression this graph evaluates.
@@ -191,142 +238,122 @@ public:
     [[nodiscard]] std::size_t evaluations() const { return evaluations_; }
 
 private:
+    using binding = detail::input_binding<scalar>;
+    using buffers_type = detail::pass_buffers<scalar>;
     static constexpr std::size_t root_slot = slot_count - 1;
-
-    struct binding {
-        const scalar* data = nullptr;
-        Eigen::Index rows = 0, cols = 0, stride = 0;
-    };
-
+    static constexpr std::size_t root_storage = sched::template storage_of<root_slot>();
 
     template <fixed_string Name>
     static constexpr std::size_t input_index() {
-        constexpr auto found = hana::index_if(inputs, hana::equal.to(hana::type_c<input_leaf<Name>>));
-        static_assert(!hana::is_nothing(found),
+        constexpr std::size_t k = find_input(Name.view());
+        static_assert(k < input_count,
                       "ppl: this graph has no input with that name; check the name given to "
                       "input<\"...\">() in the model.");
-        if constexpr (!hana::is_nothing(found)) return std::decay_t<decltype(*found)>::value;
-        else return 0;
+        return k < input_count ? k : 0;
     }
 
     template <fixed_string Name>
     static constexpr std::size_t let_slot() {
-        constexpr auto found = hana::index_if(sched::paths, [](auto p) {
-            using N = node_at_t<Root, typename decltype(p)::type>;
-            if constexpr (is_let_v<N>) return hana::bool_c<N::name == Name.view()>;
-            else return hana::false_c;
-        });
-        static_assert(!hana::is_nothing(found),
+        constexpr std::size_t unit = sched::find_let(Name.view());
+        static_assert(unit < sched::unit_count,
                       "ppl: this graph has no let node with that name; name a subexpression with "
                       "let<\"name\">(...) to read its value.");
-        if constexpr (!hana::is_nothing(found)) return std::decay_t<decltype(*found)>::value;
-        else return 0;
+        return unit < sched::unit_count ? sched::base[unit + 1] - 1 : 0;
     }
 
-    template <std::size_t I>
-    auto& node_object() {
-        return get_node(root_, typename sched::template path_at<I>{});
-    }
+    // ---- the per-slot rules, as tables of function pointers ------------------------------------
 
-    // The value of slot I as its consumers see it.
+    // How slot I reads operand K.
+    template <std::size_t I, std::size_t K>
+    static constexpr auto operand_ref_of() {
+        constexpr std::size_t storage = sched::template storage_of<sched::template operand_slot<I, K>()>();
+        using S = node_type<storage>;
+        using leaf = std::conditional_t<is_expr_v<S>, void, S>;
+        constexpr bool needs_grad = node_traits<S>::needs_grad;
+        if constexpr (is_input_v<S>) return detail::operand_ref<storage, leaf, needs_grad, find_input(S::name)>{};
+        else return detail::operand_ref<storage, leaf, needs_grad>{};
+    }
+    template <std::size_t I, std::size_t... K>
+    static auto op_rules_of(std::index_sequence<K...>)
+        -> detail::op_rules<std::remove_cvref_t<decltype(std::declval<node_type<I>&>().op)>, I,
+                            node_traits<node_type<I>>::needs_grad, decltype(operand_ref_of<I, K>())...>;
     template <std::size_t I>
-    decltype(auto) value_at() {
-        constexpr std::size_t s = sched::template storage_of<I>();
-        using N = node_type<s>;
+    using op_rules_t = decltype(op_rules_of<I>(std::make_index_sequence<node_traits<node_type<I>>::arity>{}));
+
+    template <std::size_t I>
+    static constexpr auto bind_rule() {
+        using N = node_type<I>;
         if constexpr (is_expr_v<N>) {
-            return static_cast<const matrix&>(values_[s]);
-        } else if constexpr (is_input_v<N>) {
-            const binding& b = bindings_[input_index_of<N>()];
-            return input_map(b.data, b.rows, b.cols, Eigen::OuterStride<>(b.stride));
-        } else if constexpr (is_parameter_leaf_v<N>) {
-            return static_cast<const matrix&>(node_object<s>().target->value);
-        } else if constexpr (is_state_leaf_v<N>) {
-            return node_object<s>().target;
+            return &op_rules_t<I>::template bind<scalar>;
         } else {
-            return static_cast<scalar>(node_object<s>().value);
+            using leaf = std::conditional_t<is_let_v<N>, detail::shared_slot, N>;
+            constexpr std::size_t input = [] {
+                if constexpr (is_input_v<N>) return find_input(N::name);
+                else return std::size_t{0};
+            }();
+            return &detail::leaf_rules<leaf, I, sched::template storage_of<I>(), input>::template bind<scalar>;
         }
     }
-
-    template <class N>
-    static constexpr std::size_t input_index_of() {
-        return std::decay_t<decltype(*hana::index_if(inputs, hana::equal.to(hana::type_c<N>)))>::value;
-    }
-
-    template <std::size_t I>
-    auto sink_at() {
-        constexpr std::size_t s = sched::template storage_of<I>();
-        using N = node_type<s>;
-        if constexpr (!node_traits<N>::needs_grad) {
-            return no_adjoint{};
-        } else if constexpr (is_parameter_leaf_v<N>) {
-            auto* p = node_object<s>().target;
-            return adjoint_sink<matrix>{&p->grad, &p->grad_fresh};
-        } else {
-            return adjoint_sink<matrix>{&adjoints_[s], &fresh_[s]};
-        }
-    }
-
-    template <std::size_t I>
-    shape shape_at() const {
-        constexpr std::size_t s = sched::template storage_of<I>();
-        return shapes_[s];
-    }
-
-    template <std::size_t I>
-    auto inferred_shape_of_operand() const {
-        using N = node_type<sched::template storage_of<I>()>;
-        if constexpr (std::is_same_v<N, constant_leaf>) return scalar_shape{};
-        else if constexpr (is_state_leaf_v<N>) return state_shape{};
-        else return shape_at<I>();
-    }
-
     template <std::size_t I, class Noise>
-    void forward_at(Noise& noise) {
-        using N = node_type<I>;
-        if constexpr (is_expr_v<N>) {
-            auto& n = node_object<I>();
-            if constexpr (requires { n.op.draws_noise; }) noise.fill(n.op.site_name(), n.op.kind, values_[I]);
-            [&]<std::size_t... K>(std::index_sequence<K...>) {
-                n.op.forward(values_[I], value_at<sched::template operand_slot<I, K>()>()...);
-            }(std::make_index_sequence<node_traits<N>::arity>{});
-            ++evaluations_;
-        }
+    static constexpr auto forward_rule() {
+        using rule = void (*)(buffers_type&, const Noise&);
+        if constexpr (is_expr_v<node_type<I>>) return rule{&op_rules_t<I>::template forward<scalar, Noise>};
+        else return rule{nullptr};
     }
-
     template <std::size_t I>
-    void backward_at() {
-        using N = node_type<I>;
-        if constexpr (is_expr_v<N> && node_traits<N>::needs_grad) {
-            if (fresh_[I]) return;  // nothing downstream reached the loss
-            auto& n = node_object<I>();
-            [&]<std::size_t... K>(std::index_sequence<K...>) {
-                n.op.backward(static_cast<const matrix&>(values_[I]),
-                              static_cast<const matrix&>(adjoints_[I]),
-                              sink_at<sched::template operand_slot<I, K>()>()...,
-                              value_at<sched::template operand_slot<I, K>()>()...);
-            }(std::make_index_sequence<node_traits<N>::arity>{});
-        }
+    static constexpr auto backward_rule() {
+        using rule = void (*)(buffers_type&);
+        if constexpr (is_expr_v<node_type<I>> && node_traits<node_type<I>>::needs_grad)
+            return rule{&op_rules_t<I>::template backward<scalar>};
+        else return rule{nullptr};
     }
 
-    template <class F>
-    void for_each_parameter(F&& f) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&] {
-                    if constexpr (is_parameter_leaf_v<node_type<I>>) f(*node_object<I>().target);
-                }(),
-                ...);
-        }(slots{});
+    static constexpr auto bind_rules = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<void (*)(buffers_type&), slot_count>{bind_rule<I>()...};
+    }(slots{});
+    template <class Noise>
+    static constexpr auto forward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<void (*)(buffers_type&, const Noise&), slot_count>{forward_rule<I, Noise>()...};
+    }(slots{});
+    static constexpr auto backward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<void (*)(buffers_type&), slot_count>{backward_rule<I>()...};
+    }(slots{});
+
+    // What an error message calls each slot: its op and the let it sits in.
+    static constexpr auto slot_names = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::string_view, slot_count>{node_name<node_type<I>>()...};
+    }(slots{});
+    enum class slot_kind : unsigned char { computed, input, parameter, other };
+    static constexpr auto slot_kinds = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<slot_kind, slot_count>{
+            (is_expr_v<node_type<I>>             ? slot_kind::computed
+             : is_input_v<node_type<I>>          ? slot_kind::input
+             : is_parameter_leaf_v<node_type<I>> ? slot_kind::parameter
+                                                 : slot_kind::other)...};
+    }(slots{});
+
+    static std::string describe_slot(std::size_t i) {
+        const std::string_view let_name = sched::enclosing_let_name(i);
+        return detail::message("'", slot_names[i], "'", let_name.empty() ? "" : " in let \"", let_name,
+                               let_name.empty() ? "" : "\"", " (node ", i + 1, " of ", slot_count, ")");
     }
 
-    // What an error message calls slot I: its op, and the let it sits in.
-    template <std::size_t I>
-    static std::string describe_slot() {
-        constexpr std::string_view let_name =
-            enclosing_let_name<Root, typename sched::template path_at<I>>();
-        return detail::message("'", node_name<node_type<I>>(), "'",
-                               let_name.empty() ? "" : " in let \"", let_name, let_name.empty() ? "" : "\"",
-                               " (node ", I + 1, " of ", slot_count, ")");
+    buffers_type buffers() {
+        return {values_.data(), adjoints_.data(), shapes_.data(), fresh_.data(), bindings_.data(), objects_.data(), &evaluations_};
+    }
+
+    parameter_type& parameter_at(std::size_t s) {
+        return *static_cast<parameter_leaf<parameter_type>*>(objects_[s])->target;
+    }
+
+    void link() {
+        if constexpr (well_formed) sched::link(root_, objects_);
+    }
+    template <class Other>
+    void take_state(Other&& other) {
+        values_ = std::forward<Other>(other).values_, adjoints_ = std::forward<Other>(other).adjoints_;
+        shapes_ = other.shapes_, fresh_ = other.fresh_, bindings_ = other.bindings_;
+        bound_shapes_ = other.bound_shapes_, bound_ = other.bound_, evaluations_ = other.evaluations_;
     }
 
     void bind_if_needed() {
@@ -337,7 +364,14 @@ private:
         for (std::size_t k = 0; k < input_count; ++k)
             same = same && bound_shapes_[k] == shape{bindings_[k].rows, bindings_[k].cols};
         if (same) return;
-        [&]<std::size_t... I>(std::index_sequence<I...>) { (bind_at<I>(), ...); }(slots{});
+        auto b = buffers();
+        for (std::size_t i = 0; i < slot_count; ++i) {
+            try {
+                bind_rules[i](b);
+            } catch (const error& e) {
+                fail("at node ", describe_slot(i), ": ", std::string_view(e.what()).substr(5));
+            }
+        }
         if (shapes_[root_slot] != shape{1, 1})
             fail("the loss must be a 1x1 value (use sum, mean or batch_mean); the expression is ",
                  shapes_[root_slot]);
@@ -345,53 +379,26 @@ private:
         bound_ = true;
     }
 
-    template <std::size_t I>
-    void bind_at() {
-        using N = node_type<I>;
-        if constexpr (is_expr_v<N>) {
-            auto& n = node_object<I>();
-            try {
-                shapes_[I] = [&]<std::size_t... K>(std::index_sequence<K...>) {
-                    return n.op.infer(inferred_shape_of_operand<sched::template operand_slot<I, K>()>()...);
-                }(std::make_index_sequence<node_traits<N>::arity>{});
-            } catch (const error& e) {
-                fail("at node ", describe_slot<I>(), ": ", std::string_view(e.what()).substr(5));
-            }
-            values_[I].resize(shapes_[I].rows, shapes_[I].cols);
-            if constexpr (node_traits<N>::needs_grad) adjoints_[I].resize(shapes_[I].rows, shapes_[I].cols);
-        } else if constexpr (is_input_v<N>) {
-            const binding& b = bindings_[input_index_of<N>()];
-            shapes_[I] = {b.rows, b.cols};
-        } else if constexpr (is_parameter_leaf_v<N>) {
-            shapes_[I] = shape_of(node_object<I>().target->value);
-        } else if constexpr (is_let_v<N>) {
-            shapes_[I] = shapes_[sched::template storage_of<I>()];
-        } else {
-            shapes_[I] = {1, 1};
-        }
-    }
-
     [[noreturn]] void report_non_finite() {
-        std::string where;
-        double bad = 0;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&] {
-                    if (!where.empty()) return;
-                    using N = node_type<I>;
-                    if constexpr (is_expr_v<N>) {
-                        if (!values_[I].allFinite()) where = detail::message("node ", describe_slot<I>()), bad = first_non_finite(values_[I]);
-                    } else if constexpr (is_input_v<N>) {
-                        auto v = value_at<I>();
-                        if (!v.allFinite()) where = detail::message("input '", N::name, "'"), bad = first_non_finite(v);
-                    } else if constexpr (is_parameter_leaf_v<N>) {
-                        const auto& p = *node_object<I>().target;
-                        if (!p.value.allFinite()) where = detail::message("parameter '", p.name, "'"), bad = first_non_finite(p.value);
-                    }
-                }(),
-                ...);
-        }(slots{});
-        fail("the loss is not finite; the first non-finite value (", bad, ") appears at ", where);
+        for (std::size_t i = 0; i < slot_count; ++i) {
+            if (slot_kinds[i] == slot_kind::computed && !values_[i].allFinite())
+                fail("the loss is not finite; the first non-finite value (", first_non_finite(values_[i]),
+                     ") appears at node ", describe_slot(i));
+            if (slot_kinds[i] == slot_kind::input) {
+                const binding& in = bindings_[find_input(slot_inputs[i])];
+                const input_map v(in.data, in.rows, in.cols, Eigen::OuterStride<>(in.stride));
+                if (!v.allFinite())
+                    fail("the loss is not finite; the first non-finite value (", first_non_finite(v),
+                         ") appears at input '", slot_inputs[i], "'");
+            }
+            if (slot_kinds[i] == slot_kind::parameter) {
+                const auto& p = parameter_at(i);
+                if (!p.value.allFinite())
+                    fail("the loss is not finite; the first non-finite value (", first_non_finite(p.value),
+                         ") appears at parameter '", p.name, "'");
+            }
+        }
+        fail("the loss is not finite");
     }
 
     template <class M>
@@ -403,6 +410,7 @@ private:
     }
 
     Root root_;
+    std::array<void*, slot_count> objects_{};
     std::array<matrix, slot_count> values_{};
     std::array<matrix, slot_count> adjoints_{};
     std::array<shape, slot_count> shapes_{};

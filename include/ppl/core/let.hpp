@@ -8,7 +8,7 @@ namespace ppl {
 /// the graph evaluates it once per forward pass and sums d loss / d value over all its uses.
 template <fixed_string Name, node Operand>
 [[nodiscard]] constexpr let_node<Name, std::remove_cvref_t<Operand>> let(Operand&& operand) {
-    return {{std::forward<Operand>(operand)}, {}};
+    return {{{std::forward<Operand>(operand)}}, {}};
 }
 
 }  // namespace ppl

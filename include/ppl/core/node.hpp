@@ -12,11 +12,37 @@
 
 namespace ppl {
 
+namespace detail {
+template <std::size_t I, class T>
+struct operand_holder {
+    T value;
+};
+template <class Indices, class... T>
+struct operand_storage;
+template <std::size_t... I, class... T>
+struct operand_storage<std::index_sequence<I...>, T...> : operand_holder<I, T>... {};
+}  // namespace detail
+
+/// A node's operands: a flat aggregate (no recursive tuple, no constructor templates to check),
+/// so each node type costs the compiler little however large the model grows.
+template <class... T>
+using operand_pack = detail::operand_storage<std::index_sequence_for<T...>, T...>;
+
+/// Operand I of a node: `get_operand<0>(n.operands)`.
+template <std::size_t I, class T>
+[[nodiscard]] constexpr T& get_operand(detail::operand_holder<I, T>& holder) {
+    return holder.value;
+}
+template <std::size_t I, class T>
+[[nodiscard]] constexpr const T& get_operand(const detail::operand_holder<I, T>& holder) {
+    return holder.value;
+}
+
 /// An op applied to operands: `expr<exp_op, A>` is exp(A). The op tag holds static settings only.
 template <class Op, class... Operands>
 struct expr {
     [[no_unique_address]] Op op;
-    std::tuple<Operands...> operands;
+    operand_pack<Operands...> operands;
 };
 
 /// A named batch input, bound per step with `graph::set<"x">(matrix)`.
@@ -52,7 +78,7 @@ template <fixed_string Name, class Operand, class Info = no_info>
 struct let_node {
     static constexpr std::string_view name = Name.view();
     using info_type = Info;
-    std::tuple<Operand> operands;
+    operand_pack<Operand> operands;
     [[no_unique_address]] Info info{};
 };
 
@@ -158,7 +184,7 @@ inline constexpr bool is_parameter_leaf_v<parameter_leaf<Parameter>> = true;
 
 /// The type of operand I of Node.
 template <class Node, std::size_t I>
-using operand_t = std::remove_cvref_t<decltype(std::get<I>(std::declval<Node&>().operands))>;
+using operand_t = std::remove_cvref_t<decltype(get_operand<I>(std::declval<Node&>().operands))>;
 
 /// The name an error message uses for a node.
 template <class Node>
@@ -179,11 +205,13 @@ template <class T>
     using U = std::remove_cvref_t<T>;
     if constexpr (node<U>) {
         return U(std::forward<T>(value));
+    } else if constexpr (std::is_arithmetic_v<U>) {
+        return constant_leaf{static_cast<double>(value)};
     } else {
         static_assert(std::is_arithmetic_v<U>,
                       "ppl: an operand must be a ppl node (input, parameter, let or an op result) or a "
                       "plain number; wrap matrices as inputs with input<\"name\">() instead.");
-        return constant_leaf{static_cast<double>(value)};
+        return constant_leaf{0.0};  // so that the message above is the only error
     }
 }
 
@@ -191,7 +219,7 @@ template <class T>
 template <class Op, class... Operands>
 [[nodiscard]] constexpr auto make_expr(Op op, Operands&&... operands) {
     return expr<Op, decltype(as_node(std::forward<Operands>(operands)))...>{
-        op, {as_node(std::forward<Operands>(operands))...}};
+        op, {{as_node(std::forward<Operands>(operands))}...}};
 }
 
 /// A named batch input: one column per sample.

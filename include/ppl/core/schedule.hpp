@@ -1,154 +1,199 @@
 #pragma once
 // The compile-time schedule: the graph's nodes in evaluation order, one slot each.
 //
-// A node is identified by its path from the root (the operand index taken at each step). The
-// schedule lists paths in post-order, so every operand precedes its user. A let node is listed
-// once, at its first use; later uses refer to that slot, so its subtree is evaluated once.
-#include <boost/hana.hpp>
+// The *body* of a node type is its subtree in post-order, stopping at let operands: a let is a
+// reference there, not a copy. The *closure* of a node type is the set of lets it depends on,
+// dependencies first. The schedule is the body of every let in the root's closure, in closure
+// order, then the root's own body; so a let is evaluated once, before any of its users.
+//
+// Bodies and closures are class templates of one node type each, so the compiler computes each
+// once per distinct node type and reuses it wherever that type appears. Nothing is instantiated
+// per path through the graph, and no search walks the schedule: a slot's node type is found by
+// overload resolution in a flat table, and a let's slot by its position in the closure.
+#include <array>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
+#include "ppl/core/type_list.hpp"
 
 namespace ppl {
 
-namespace hana = boost::hana;
-
-/// A node's position: the operand index taken at each step down from the root.
-template <std::size_t... Steps>
-struct path {};
-
-template <class Path, std::size_t Step>
-struct path_append;
-template <std::size_t... Steps, std::size_t Step>
-struct path_append<path<Steps...>, Step> {
-    using type = path<Steps..., Step>;
-};
-template <class Path, std::size_t Step>
-using path_append_t = typename path_append<Path, Step>::type;
-
-template <class Node, class Path>
-struct node_at;
-template <class Node>
-struct node_at<Node, path<>> {
-    using type = Node;
-};
-template <class Node, std::size_t Step, std::size_t... Rest>
-struct node_at<Node, path<Step, Rest...>> {
-    using type = typename node_at<operand_t<Node, Step>, path<Rest...>>::type;
-};
-/// The type of the node at Path under Root.
-template <class Root, class Path>
-using node_at_t = typename node_at<Root, Path>::type;
-
-/// The node object at a path.
-template <class Node>
-[[nodiscard]] constexpr Node& get_node(Node& n, path<>) {
-    return n;
-}
-template <class Node, std::size_t Step, std::size_t... Rest>
-[[nodiscard]] constexpr auto& get_node(Node& n, path<Step, Rest...>) {
-    return get_node(std::get<Step>(n.operands), path<Rest...>{});
-}
-
 namespace detail {
 
-template <class Node>
-struct let_name {
-    using type = void;
+template <class T, class Indices = std::make_index_sequence<node_traits<T>::arity>>
+struct body;
+
+// What an operand adds to its user's body: nothing if it is a let (referenced), else its body.
+template <class Operand>
+struct contribution {
+    using types = typename body<Operand>::types;
+    static constexpr std::size_t size = body<Operand>::size;
 };
 template <fixed_string Name, class Operand, class Info>
-struct let_name<let_node<Name, Operand, Info>> {
-    using type = name_tag<Name>;
+struct contribution<let_node<Name, Operand, Info>> {
+    using types = type_list<>;
+    static constexpr std::size_t size = 0;
 };
 
-template <class Node, class Path, class Paths, class Names>
-constexpr auto schedule_visit(Paths paths, Names names);
+template <class T, std::size_t... I>
+struct body<T, std::index_sequence<I...>> {
+    using types = concat_t<typename contribution<operand_t<T, I>>::types..., type_list<T>>;
+    static constexpr std::size_t size = types::size;
+    /// Where operand I's body starts in T's body; prefix[I + 1] - 1 is the operand's own slot.
+    static constexpr std::array<std::size_t, sizeof...(I) + 1> prefix = [] {
+        const std::array<std::size_t, sizeof...(I)> sizes{contribution<operand_t<T, I>>::size...};
+        std::array<std::size_t, sizeof...(I) + 1> out{};
+        for (std::size_t k = 0; k < sizes.size(); ++k) out[k + 1] = out[k] + sizes[k];
+        return out;
+    }();
+};
 
-// Visits operands I, I+1, ... of Node in order, threading the schedule built so far.
-template <class Node, class Path, std::size_t I, class Paths, class Names>
-constexpr auto schedule_operands(Paths paths, Names names) {
-    if constexpr (I == node_traits<Node>::arity) {
-        return hana::make_pair(paths, names);
-    } else {
-        auto after = schedule_visit<operand_t<Node, I>, path_append_t<Path, I>>(paths, names);
-        return schedule_operands<Node, Path, I + 1>(hana::first(after), hana::second(after));
-    }
-}
+template <class Let>
+struct let_key {};
+template <class Let>
+struct let_name_key {};
+template <class Let>
+using name_key_t = let_name_key<name_tag<let_name_of<Let>>>;
 
-template <class Node, class Path, class Paths, class Names>
-constexpr auto schedule_visit(Paths paths, Names names) {
-    if constexpr (is_let_v<Node>) {
-        constexpr auto name = hana::type_c<typename let_name<Node>::type>;
-        if constexpr (decltype(hana::contains(names, name))::value) {
-            return hana::make_pair(paths, names);  // a later use of a shared node: no new slot
-        } else {
-            auto after = schedule_operands<Node, Path, 0>(paths, hana::append(names, name));
-            return hana::make_pair(hana::append(hana::first(after), hana::type_c<Path>),
-                                   hana::second(after));
-        }
-    } else {
-        auto after = schedule_operands<Node, Path, 0>(paths, names);
-        return hana::make_pair(hana::append(hana::first(after), hana::type_c<Path>),
-                               hana::second(after));
-    }
-}
+// Membership tests for a set of lets: one base per let and one per let name.
+template <class Lets>
+struct members;
+template <class... L>
+struct members<type_list<L...>> : let_key<L>..., name_key_t<L>... {};
+
+// A set of lets in dependency order, and whether two different lets share a name.
+template <class Lets, bool Clash>
+struct let_set {
+    using lets = Lets;
+    static constexpr bool clash = Clash;
+};
+
+template <class A, class B>
+struct merge;
+template <class... A, bool ClashA, class... B, bool ClashB>
+struct merge<let_set<type_list<A...>, ClashA>, let_set<type_list<B...>, ClashB>> {
+    using seen = members<type_list<A...>>;
+    // a let of B joins unless its name is taken; a taken name held by another let is a clash
+    static constexpr std::array<bool, sizeof...(B)> fresh{!std::is_base_of_v<name_key_t<B>, seen>...};
+    static constexpr bool clash =
+        ClashA || ClashB || ((std::is_base_of_v<name_key_t<B>, seen> && !std::is_base_of_v<let_key<B>, seen>) || ...);
+    static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{!std::is_base_of_v<name_key_t<B>, seen>});
+    static constexpr auto positions = [] {
+        std::array<std::size_t, count> out{};
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < fresh.size(); ++i)
+            if (fresh[i]) out[n++] = i;
+        return out;
+    }();
+    template <std::size_t... J>
+    static auto joined(std::index_sequence<J...>)
+        -> let_set<concat_t<type_list<A...>, pick_t<type_list<B...>, positions[J]...>>, clash>;
+    using type = decltype(joined(std::make_index_sequence<count>{}));
+};
+
+template <class... Sets>
+struct merge_all;
+template <>
+struct merge_all<> {
+    using type = let_set<type_list<>, false>;
+};
+template <class S>
+struct merge_all<S> {
+    using type = S;
+};
+template <class A, class B, class... Rest>
+struct merge_all<A, B, Rest...> : merge_all<typename merge<A, B>::type, Rest...> {};
+
+// A let joins the set of what it reads, after it; other nodes add nothing.
+template <class Below, class T>
+struct with_self {
+    using type = Below;
+};
+template <class Below, fixed_string Name, class Operand, class Info>
+struct with_self<Below, let_node<Name, Operand, Info>>
+    : merge<Below, let_set<type_list<let_node<Name, Operand, Info>>, false>> {};
+
+template <class T, class Indices = std::make_index_sequence<node_traits<T>::arity>>
+struct closure;
+template <class T, std::size_t... I>
+struct closure<T, std::index_sequence<I...>> {
+    using type = typename with_self<typename merge_all<typename closure<operand_t<T, I>>::type...>::type, T>::type;
+};
 
 }  // namespace detail
+
+/// The lets that T depends on (T itself included if it is one), each once, dependencies first.
+template <class T>
+using lets_of_t = typename detail::closure<T>::type::lets;
+
+/// True when T reads the let Let (or is it).
+template <class T, class Let>
+inline constexpr bool depends_on_v = std::is_base_of_v<detail::let_key<Let>, detail::members<lets_of_t<T>>>;
+
+/// True when two different lets below T share one name.
+template <class T>
+inline constexpr bool let_name_clash_v = detail::closure<T>::type::clash;
 
 /// The evaluation order of Root's nodes and the slot of every operand.
 template <class Root>
 struct schedule {
-    static constexpr auto paths = hana::first(
-        detail::schedule_visit<Root, path<>>(hana::make_tuple(), hana::make_tuple()));
-    static constexpr std::size_t size = decltype(hana::length(paths))::value;
+    /// The units of the schedule: every let of the closure, then the root unless it is a let.
+    using heads = std::conditional_t<is_let_v<Root>, lets_of_t<Root>, concat_t<lets_of_t<Root>, type_list<Root>>>;
+    static constexpr std::size_t unit_count = heads::size;
 
-    template <std::size_t I>
-    using path_at = typename decltype(+paths[hana::size_c<I>])::type;
-    template <std::size_t I>
-    using node_type = node_at_t<Root, path_at<I>>;
+private:
+    template <class T>
+    static constexpr std::string_view name_or_empty() {
+        if constexpr (is_let_v<T>) return T::name;
+        else return {};
+    }
+    static constexpr bool is_let_unit(std::size_t k) { return is_let_v<Root> || k + 1 < unit_count; }
 
-    /// The slot of the node at Path; a repeated let resolves to its first occurrence.
-    template <class Path>
-    [[nodiscard]] static constexpr std::size_t slot_of() {
-        constexpr auto found = hana::index_if(paths, hana::equal.to(hana::type_c<Path>));
-        if constexpr (!hana::is_nothing(found)) {
-            return std::decay_t<decltype(*found)>::value;
-        } else {
-            using Node = node_at_t<Root, Path>;
-            using Name = typename detail::let_name<Node>::type;
-            constexpr auto first = hana::index_if(paths, [](auto p) {
-                using Other = node_at_t<Root, typename decltype(p)::type>;
-                return hana::bool_c<std::is_same_v<typename detail::let_name<Other>::type, Name>>;
-            });
-            using First = node_at_t<Root, typename decltype(+paths[*first])::type>;
-            static_assert(std::is_same_v<First, Node>,
-                          "ppl: two let bindings share one name but wrap different expressions; "
-                          "give each shared subexpression its own name, e.g. let<\"h1\"> and "
-                          "let<\"h2\">.");
-            return std::decay_t<decltype(*first)>::value;
-        }
+    template <std::size_t... K>
+    static constexpr auto bases(std::index_sequence<K...>) {
+        const std::array<std::size_t, unit_count> sizes{detail::body<at_t<K, heads>>::size...};
+        std::array<std::size_t, unit_count + 1> out{};
+        for (std::size_t k = 0; k < unit_count; ++k) out[k + 1] = out[k] + sizes[k];
+        return out;
+    }
+
+public:
+    /// The first slot of each unit; base[unit_count] is the number of slots.
+    static constexpr std::array<std::size_t, unit_count + 1> base = bases(std::make_index_sequence<unit_count>{});
+    static constexpr std::size_t size = base[unit_count];
+    /// The unit that holds each slot.
+    static constexpr std::array<std::size_t, size> unit_of = [] {
+        std::array<std::size_t, size> out{};
+        for (std::size_t k = 0; k < unit_count; ++k)
+            for (std::size_t s = base[k]; s < base[k + 1]; ++s) out[s] = k;
+        return out;
+    }();
+
+    /// Slot I: its unit's head and its node type.
+    template <std::size_t I>
+    struct slot {
+        using head = at_t<unit_of[I], heads>;
+        using node = at_t<I - base[unit_of[I]], typename detail::body<head>::types>;
+    };
+    template <std::size_t I>
+    using node_type = typename slot<I>::node;
+
+    /// The slot of a let of the closure: the last slot of its unit.
+    template <class Let>
+    [[nodiscard]] static constexpr std::size_t let_slot() {
+        return base[index_of_v<Let, heads> + 1] - 1;
     }
 
     /// The slot of operand Op of the node in slot I.
     template <std::size_t I, std::size_t Op>
     [[nodiscard]] static constexpr std::size_t operand_slot() {
-        return slot_of<path_append_t<path_at<I>, Op>>();
-    }
-
-    /// Resolves every operand of every node, so a let-name clash fails when the graph is declared.
-    [[nodiscard]] static constexpr bool operands_resolve() {
-        return []<std::size_t... I>(std::index_sequence<I...>) {
-            return (resolve_operands_of<I>() && ...);
-        }(std::make_index_sequence<size>{});
-    }
-    template <std::size_t I>
-    [[nodiscard]] static constexpr bool resolve_operands_of() {
-        return []<std::size_t... K>(std::index_sequence<K...>) {
-            return ((operand_slot<I, K>() < size) && ...);
-        }(std::make_index_sequence<node_traits<node_type<I>>::arity>{});
+        using N = node_type<I>;
+        using O = operand_t<N, Op>;
+        if constexpr (is_let_v<O>) return let_slot<O>();
+        else return I + 1 - detail::body<N>::size + detail::body<N>::prefix[Op + 1] - 1;
     }
 
     /// The slot whose buffers hold slot I's value: a let shares its operand's buffers.
@@ -157,26 +202,91 @@ struct schedule {
         if constexpr (is_let_v<node_type<I>>) return storage_of<operand_slot<I, 0>()>();
         else return I;
     }
+
+    /// The names of the lets, by unit ("" for the root's unit when the root is not a let).
+    static constexpr auto let_names = []<std::size_t... K>(std::index_sequence<K...>) {
+        return std::array<std::string_view, unit_count>{name_or_empty<at_t<K, heads>>()...};
+    }(std::make_index_sequence<unit_count>{});
+
+    /// The unit of the let named Name, or unit_count if there is none.
+    [[nodiscard]] static constexpr std::size_t find_let(std::string_view name) {
+        for (std::size_t k = 0; k < unit_count; ++k)
+            if (is_let_unit(k) && let_names[k] == name) return k;
+        return unit_count;
+    }
+
+    /// The name of the innermost let that encloses (or is) the node in slot I, or "" if none.
+    [[nodiscard]] static constexpr std::string_view enclosing_let_name(std::size_t i) { return let_names[unit_of[i]]; }
+
+    /// Points `objects[s]` at what slot s of `root` evaluates: an op node's op tag, a leaf itself,
+    /// nothing for a let (it shares its operand's slot). Every let is found once.
+    static void link(Root& root, std::array<void*, size>& objects) {
+        std::array<void*, unit_count> heads_found{};
+        heads_found[is_let_v<Root> ? index_of_v<Root, heads> : unit_count - 1] = &root;
+        find_lets(root, heads_found);
+        for (std::size_t k = 0; k < unit_count; ++k) fillers[k](heads_found[k], objects.data() + base[k]);
+    }
+
+private:
+    template <std::size_t K>
+    static void fill_unit(void* head, void** out) {
+        fill_body(*static_cast<at_t<K, heads>*>(head), out);
+    }
+    // one function per unit, called from a loop: no fold expression as long as the model
+    static constexpr auto fillers = []<std::size_t... K>(std::index_sequence<K...>) {
+        return std::array<void (*)(void*, void**), unit_count>{&fill_unit<K>...};
+    }(std::make_index_sequence<unit_count>{});
+
+    // Records the first object of every let below n.
+    template <class T>
+    static void find_lets(T& n, std::array<void*, unit_count>& found) {
+        if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&](auto& operand) {
+                    using O = std::remove_cvref_t<decltype(operand)>;
+                    if constexpr (is_let_v<O>) {
+                        void*& slot = found[index_of_v<O, heads>];
+                        if (slot != nullptr) return;
+                        slot = &operand;
+                    }
+                    find_lets(operand, found);
+                }(get_operand<I>(n.operands)),
+                ...);
+        }(std::make_index_sequence<node_traits<T>::arity>{});
+    }
+
+    // Writes the objects of n's body in post-order; returns the next free entry.
+    template <class T>
+    static void** fill_body(T& n, void** out) {
+        if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&](auto& operand) {
+                    if constexpr (!is_let_v<std::remove_cvref_t<decltype(operand)>>) out = fill_body(operand, out);
+                }(get_operand<I>(n.operands)),
+                ...);
+        }(std::make_index_sequence<node_traits<T>::arity>{});
+        if constexpr (is_expr_v<T>) *out = &n.op;
+        else if constexpr (is_let_v<T>) *out = nullptr;
+        else *out = &n;
+        return out + 1;
+    }
 };
 
-namespace detail {
-template <class Node, std::size_t... Steps>
-constexpr std::string_view innermost_let(path<Steps...>, std::string_view found = {}) {
-    if constexpr (is_let_v<Node>) found = Node::name;
-    if constexpr (sizeof...(Steps) == 0) {
-        return found;
+/// The let Let inside n: the first copy of it on the way down (copies of a let are equal).
+template <class Let, class T>
+[[nodiscard]] constexpr const Let& find_let(const T& n) {
+    if constexpr (std::is_same_v<T, Let>) {
+        return n;
     } else {
-        return []<std::size_t Step, std::size_t... Rest>(path<Step, Rest...>, std::string_view f) {
-            return innermost_let<operand_t<Node, Step>>(path<Rest...>{}, f);
-        }(path<Steps...>{}, found);
+        constexpr std::size_t next = []<std::size_t... I>(std::index_sequence<I...>) {
+            const std::array<bool, sizeof...(I)> holds{depends_on_v<operand_t<T, I>, Let>...};
+            for (std::size_t k = 0; k < holds.size(); ++k)
+                if (holds[k]) return k;
+            return holds.size();
+        }(std::make_index_sequence<node_traits<T>::arity>{});
+        static_assert(next < node_traits<T>::arity, "ppl: internal: find_let on a node that does not hold the let.");
+        return find_let<Let>(get_operand<next>(n.operands));
     }
-}
-}  // namespace detail
-
-/// The name of the innermost let that encloses (or is) the node at Path, or "" if none.
-template <class Root, class Path>
-[[nodiscard]] constexpr std::string_view enclosing_let_name() {
-    return detail::innermost_let<Root>(Path{});
 }
 
 }  // namespace ppl

@@ -6,7 +6,8 @@
 // | normal logistic laplace exponential gumbel        | pathwise         | score_function                   |
 // |   uniform log_normal                              |                  |                                  |
 // | categorical (grouped), bernoulli                  | gumbel_softmax   | straight_through, score_function |
-// | poisson geometric binomial                        | score_function   | none                             |
+// | poisson geometric binomial                        | score_function   | score_function<any baseline>     |
+#include <string_view>
 #include <type_traits>
 
 #include "ppl/dist/bernoulli.hpp"
@@ -38,45 +39,100 @@ inline constexpr bool is_score_function_v<score_function<B>> = true;
 template <class T>
 inline constexpr bool is_relaxation_v = std::is_same_v<T, gumbel_softmax> || std::is_same_v<T, straight_through>;
 
+namespace detail {
+
+template <class>
+inline constexpr bool always_false = false;
+
+// One message per family, so the error names the family the user wrote. Each branch holds
+// exactly one failing static_assert: the user sees one error, and it is this one.
+template <class Family>
+consteval void reject_pathwise() {
+    constexpr std::string_view family = Family::name;
+    if constexpr (family == "poisson")
+        static_assert(always_false<Family>, "ppl: Poisson has no reparameterization (its values are counts), so pathwise "
+                                            "cannot apply. Use score_function<moving_average> (its default): drop the override.");
+    else if constexpr (family == "geometric")
+        static_assert(always_false<Family>, "ppl: Geometric has no reparameterization (its values are counts), so pathwise "
+                                            "cannot apply. Use score_function<moving_average> (its default): drop the override.");
+    else if constexpr (family == "binomial")
+        static_assert(always_false<Family>, "ppl: Binomial has no reparameterization (its values are counts), so pathwise "
+                                            "cannot apply. Use score_function<moving_average> (its default): drop the override.");
+    else if constexpr (family == "categorical")
+        static_assert(always_false<Family>, "ppl: Categorical has no reparameterization; relax it instead with gumbel_softmax "
+                                            "(the default) or straight_through, or use score_function<moving_average>.");
+    else if constexpr (family == "bernoulli")
+        static_assert(always_false<Family>, "ppl: Bernoulli has no reparameterization; relax it instead with gumbel_softmax "
+                                            "(the default) or straight_through, or use score_function<moving_average>.");
+    else
+        static_assert(always_false<Family>, "ppl: pathwise needs a reparameterizable family, and this family has none. "
+                                            "Use score_function<moving_average>.");
+}
+
+template <class Family>
+consteval void reject_relaxation() {
+    constexpr std::string_view family = Family::name;
+    if constexpr (family == "poisson")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax categorical and bernoulli sites; "
+                                            "Poisson counts have no relaxation. Use score_function<moving_average> (its "
+                                            "default): drop the override.");
+    else if constexpr (family == "geometric")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax categorical and bernoulli sites; "
+                                            "Geometric counts have no relaxation. Use score_function<moving_average> (its "
+                                            "default): drop the override.");
+    else if constexpr (family == "binomial")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax categorical and bernoulli sites; "
+                                            "Binomial counts have no relaxation. Use score_function<moving_average> (its "
+                                            "default): drop the override.");
+    else if constexpr (family == "normal")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Normal is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "logistic")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Logistic is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "laplace")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Laplace is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "exponential")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Exponential is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "gumbel")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Gumbel is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "uniform")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Uniform is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "log_normal")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; LogNormal is continuous, so use pathwise (its default): drop the override.");
+    else
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax categorical and bernoulli sites "
+                                            "only; use this family's default estimator: drop the override.");
+}
+
+}  // namespace detail
+
 /// Checks a requested estimator against the family; an illegal pairing is a compile error that
-/// says why and what to write instead. Returns the estimator to use.
+/// names the family, says why and what to write instead. After the error the family's default
+/// is used, so that the message is the only error. Returns the estimator to use.
 template <class Family, class Requested>
 consteval auto choose_estimator() {
+    using fallback = std::type_identity<default_estimator_t<Family>>;
     if constexpr (std::is_same_v<Requested, use_default>) {
-        return std::type_identity<default_estimator_t<Family>>{};
-    } else {
-        static_assert(std::is_same_v<Requested, pathwise> || is_relaxation_v<Requested> || is_score_function_v<Requested>,
+        return fallback{};
+    } else if constexpr (!std::is_same_v<Requested, pathwise> && !is_relaxation_v<Requested> &&
+                         !is_score_function_v<Requested>) {
+        static_assert(detail::always_false<Requested>,
                       "ppl: the estimator must be pathwise, gumbel_softmax, straight_through or "
                       "score_function<none | moving_average | leave_one_out>.");
-        constexpr bool count = std::is_same_v<Family, poisson_family> || std::is_same_v<Family, geometric_family> ||
-                               std::is_same_v<Family, binomial_family>;
-        constexpr bool relaxable = std::is_same_v<Family, categorical_family> || std::is_same_v<Family, bernoulli_family>;
-        if constexpr (std::is_same_v<Requested, pathwise>) {
-            static_assert(!std::is_same_v<Family, poisson_family>,
-                          "ppl: Poisson has no reparameterization (its values are counts), so pathwise cannot "
-                          "apply. Use score_function<moving_average> (its default): drop the override.");
-            static_assert(!std::is_same_v<Family, geometric_family>,
-                          "ppl: Geometric has no reparameterization (its values are counts), so pathwise cannot "
-                          "apply. Use score_function<moving_average> (its default): drop the override.");
-            static_assert(!std::is_same_v<Family, binomial_family>,
-                          "ppl: Binomial has no reparameterization (its values are counts), so pathwise cannot "
-                          "apply. Use score_function<moving_average> (its default): drop the override.");
-            static_assert(!std::is_same_v<Family, categorical_family>,
-                          "ppl: Categorical has no reparameterization; relax it instead with gumbel_softmax (the "
-                          "default) or straight_through, or use score_function<moving_average>.");
-            static_assert(!std::is_same_v<Family, bernoulli_family>,
-                          "ppl: Bernoulli has no reparameterization; relax it instead with gumbel_softmax (the "
-                          "default) or straight_through, or use score_function<moving_average>.");
-            static_assert(Family::reparameterizable, "ppl: pathwise needs a reparameterizable family.");
-        }
-        if constexpr (is_relaxation_v<Requested>) {
-            static_assert(!count, "ppl: gumbel_softmax and straight_through relax categorical and bernoulli sites; "
-                                  "Poisson, Geometric and Binomial counts have no relaxation. Use "
-                                  "score_function<moving_average> (their default): drop the override.");
-            static_assert(relaxable || !Family::reparameterizable,
-                          "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
-                          "sites; this family is continuous, so use pathwise (its default): drop the override.");
-        }
+        return fallback{};
+    } else if constexpr (std::is_same_v<Requested, pathwise> && !Family::reparameterizable) {
+        detail::reject_pathwise<Family>();
+        return fallback{};
+    } else if constexpr (is_relaxation_v<Requested> && !Family::relaxable) {
+        detail::reject_relaxation<Family>();
+        return fallback{};
+    } else {
         return std::type_identity<Requested>{};
     }
 }

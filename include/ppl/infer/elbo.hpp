@@ -61,18 +61,22 @@ constexpr auto index_name() {
     return digit;
 }
 
-// True when the expression Term contains the node type Node.
-template <class Term, class Node>
+// True when the expression Term reads the site Site (found in Term's let closure, no search).
+template <class Term, class Site>
 constexpr bool contains_node() {
-    return decltype(hana::any_of(schedule<Term>::paths, [](auto p) {
-        return hana::bool_c<std::is_same_v<node_at_t<Term, typename decltype(p)::type>, Node>>;
-    }))::value;
+    return depends_on_v<Term, Site>;
 }
 
-template <class Tuple>
-auto sum_all(const Tuple& terms) {
-    return hana::fold_left(terms, [](const auto& a, const auto& b) { return a + b; });
-}
+// a + b + ... over one or more terms.
+inline constexpr auto sum_all = [](const auto& first, const auto&... rest) { return (first + ... + rest); };
+
+template <class T>
+struct is_site_let : std::bool_constant<is_site_v<T>> {};
+
+// The ELBO's cost terms: one per observation ("elbo:nll<k>") and one per site ("elbo:kl.<site>").
+template <class Let>
+struct is_cost_term : std::bool_constant<!is_site_v<Let> && ((Let::name.starts_with("elbo:nll") && Let::name.size() > 8) ||
+                                                              Let::name.starts_with("elbo:kl."))> {};
 
 // The per-sample KL term of a site: closed form if registered, else Monte Carlo at the sample.
 template <class Site>
@@ -103,13 +107,22 @@ constexpr bool multiplies_score() {
     return contains_node<Term, Site>() && !(own_kl && kl_is_analytic<Site>());
 }
 
-// Every site in an expression, as a tuple of the site nodes (each once).
-template <class Expr>
-auto sites_of(Expr& e) {
-    constexpr auto paths = hana::filter(schedule<Expr>::paths, [](auto p) {
-        return hana::bool_c<is_site_v<node_at_t<Expr, typename decltype(p)::type>>>;
-    });
-    return hana::transform(paths, [&](auto p) { return get_node(e, typename decltype(p)::type{}); });
+// The sum of the terms whose surrogate weight includes Site, chosen by type at compile time.
+template <class Site, class... Terms>
+auto downstream_cost(const std::tuple<Terms...>& terms) {
+    static constexpr std::array<bool, sizeof...(Terms)> keep{multiplies_score<Terms, Site>()...};
+    static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{multiplies_score<Terms, Site>()});
+    static_assert(count > 0, "ppl: internal: a score-function site with no cost term downstream of it.");
+    static constexpr auto positions = [] {
+        std::array<std::size_t, count> out{};
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < keep.size(); ++i)
+            if (keep[i]) out[n++] = i;
+        return out;
+    }();
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+        return sum_all(std::get<positions[J]>(terms)...);
+    }(std::make_index_sequence<count>{});
 }
 
 }  // namespace detail
@@ -118,52 +131,55 @@ auto sites_of(Expr& e) {
 /// It is neither copied nor moved (the graph points at its baselines).
 template <class... Observations>
 class elbo_objective {
-    static auto build(const std::tuple<Observations...>& observed, baseline_state* states) {
-        auto reconstruction = [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return hana::make_tuple(let<concat(fixed_string{"elbo:nll"}, detail::index_name<I>())>(
-                column_sum(-log_prob(std::get<I>(observed).dist, std::get<I>(observed).data)))...);
+    // One term per observation: -log p(x_k | ...) per data point.
+    static auto reconstruction_terms(const std::tuple<Observations...>& observed) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return std::tuple{let<concat(fixed_string{"elbo:nll"}, detail::index_name<I>())>(
+                column_sum(-log_prob(std::get<I>(observed).dist, std::get<I>(observed).data)))...};
         }(std::index_sequence_for<Observations...>{});
-        auto nll = let<"elbo:nll">(detail::sum_all(reconstruction));
-        auto sites = detail::sites_of(nll);
-        if constexpr (hana::length(sites) == hana::size_c<0>) {
+    }
+    using reconstruction_type = decltype(reconstruction_terms(std::declval<const std::tuple<Observations...>&>()));
+    using nll_type = decltype(let<"elbo:nll">(std::apply(detail::sum_all, std::declval<const reconstruction_type&>())));
+
+public:
+    /// The model's random sites (let nodes) in evaluation order.
+    using sites_type = filter_t<detail::is_site_let, lets_of_t<nll_type>>;
+    static constexpr std::size_t site_count = sites_type::size;
+
+private:
+    // The site's score-function surrogate, or nothing for other estimators.
+    template <class Site, class Terms>
+    static auto surrogate(const Site& site, const Terms& terms, baseline_state* state) {
+        using E = estimator_of<Site>;
+        if constexpr (is_score_function_v<E>) {
+            auto log_q = column_sum(log_prob(site.info.q, site));
+            return std::tuple{make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
+                                        stop_gradient(detail::downstream_cost<Site>(terms)),
+                                        state_leaf<baseline_state>{state})};
+        } else {
+            return std::tuple<>{};
+        }
+    }
+
+    static auto build(const std::tuple<Observations...>& observed, baseline_state* states) {
+        auto reconstruction = reconstruction_terms(observed);
+        auto nll = let<"elbo:nll">(std::apply(detail::sum_all, reconstruction));
+        if constexpr (site_count == 0) {
             return batch_mean(nll);
         } else {
-            auto kls = hana::transform(sites, [](const auto& site) {
-                using S = std::remove_cvref_t<decltype(site)>;
-                return let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::site_kl(site));
-            });
-            auto kl = let<"elbo:kl">(detail::sum_all(kls));
-            auto loss = batch_mean(nll + input<"beta">() * kl);
-            auto terms = hana::concat(reconstruction, kls);
-            auto surrogates = hana::transform(hana::to_tuple(hana::make_range(hana::size_c<0>, hana::length(sites))), [&](auto k) {
-                const auto& site = sites[k];
-                using S = std::remove_cvref_t<decltype(site)>;
-                using E = estimator_of<S>;
-                if constexpr (is_score_function_v<E>) {
-                    // the cost terms downstream of this site, chosen by type at compile time
-                    auto downstream = hana::filter(terms, [](const auto& term) {
-                        return hana::bool_c<detail::multiplies_score<std::remove_cvref_t<decltype(term)>, S>()>;
-                    });
-                    auto log_q = column_sum(log_prob(site.info.q, site));
-                    return hana::just(make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
-                                                stop_gradient(detail::sum_all(downstream)),
-                                                state_leaf<baseline_state>{states + decltype(k)::value}));
-                } else {
-                    return hana::nothing;
-                }
-            });
-            auto present = hana::filter(surrogates, [](auto s) { return hana::is_just(s); });
-            if constexpr (hana::length(present) == hana::size_c<0>) {
-                return loss;
-            } else {
-                return loss + detail::sum_all(hana::transform(present, [](auto s) { return *s; }));
-            }
+            return [&]<class... S>(type_list<S...>) {
+                auto kls = std::tuple{let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::site_kl(find_let<S>(nll)))...};
+                auto kl = let<"elbo:kl">(std::apply(detail::sum_all, kls));
+                auto loss = batch_mean(nll + input<"beta">() * kl);
+                auto terms = std::tuple_cat(reconstruction, kls);
+                auto surrogates = std::tuple_cat(surrogate(find_let<S>(nll), terms, states + index_of_v<S, sites_type>)...);
+                if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
+                else return loss + std::apply(detail::sum_all, surrogates);
+            }(sites_type{});
         }
     }
 
     using loss_type = decltype(build(std::declval<const std::tuple<Observations...>&>(), nullptr));
-    using sites_type = decltype(detail::sites_of(std::declval<loss_type&>()));
-    static constexpr std::size_t site_count = decltype(hana::length(std::declval<sites_type>()))::value;
     using graph_type = graph<loss_type>;
     using scalar = typename graph_type::scalar;
     using matrix = typename graph_type::matrix;
@@ -221,11 +237,11 @@ public:
     /// One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>
     [[nodiscard]] std::string describe() const {
         std::ostringstream out;
-        hana::for_each(hana::make_range(hana::size_c<0>, hana::size_c<site_count>), [&](auto k) {
-            using S = std::remove_cvref_t<decltype(std::declval<sites_type>()[k])>;
-            out << "site=" << S::name << " dist=" << site_family_t<S>::name << " estimator=" << estimator_of<S>::name
-                << " kl=" << (detail::kl_is_analytic<S>() ? "analytic" : "monte_carlo") << '\n';
-        });
+        [&]<class... S>(type_list<S...>) {
+            ((out << "site=" << S::name << " dist=" << site_family_t<S>::name << " estimator=" << estimator_of<S>::name
+                  << " kl=" << (detail::kl_is_analytic<S>() ? "analytic" : "monte_carlo") << '\n'),
+             ...);
+        }(sites_type{});
         return out.str();
     }
 
@@ -234,27 +250,21 @@ public:
     template <fixed_string Site>
     [[nodiscard]] static std::vector<std::string_view> downstream_terms() {
         std::vector<std::string_view> names;
-        using sites = sites_type;
-        hana::for_each(hana::make_range(hana::size_c<0>, hana::size_c<site_count>), [&](auto k) {
-            using S = std::remove_cvref_t<decltype(std::declval<sites>()[k])>;
-            if constexpr (S::name == Site.view()) {
-                constexpr auto terms = hana::filter(schedule<loss_type>::paths, [](auto p) {
-                    using N = node_at_t<loss_type, typename decltype(p)::type>;
-                    if constexpr (is_let_v<N> && !is_site_v<N>) {
-                        constexpr bool term = N::name.starts_with("elbo:nll") && N::name.size() > 8;
-                        constexpr bool kl = N::name.starts_with("elbo:kl.");
-                        return hana::bool_c<(term || kl) && detail::multiplies_score<N, S>()>;
-                    } else {
-                        return hana::false_c;
-                    }
-                });
-                hana::for_each(terms, [&](auto p) { names.push_back(node_at_t<loss_type, typename decltype(p)::type>::name); });
-            }
-        });
+        terms_of<Site>(names, sites_type{});
         return names;
     }
 
 private:
+    template <fixed_string Site, class... S>
+    static void terms_of(std::vector<std::string_view>& names, type_list<S...>) {
+        (terms_of_site<Site, S>(names, filter_t<detail::is_cost_term, lets_of_t<loss_type>>{}), ...);
+    }
+    template <fixed_string Site, class S, class... T>
+    static void terms_of_site(std::vector<std::string_view>& names, type_list<T...>) {
+        if constexpr (S::name == Site.view())
+            (([&] { if constexpr (detail::multiplies_score<T, S>()) names.push_back(T::name); })(), ...);
+    }
+
     template <class Batch>
     void bind_inputs(const Batch& batch) {
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);

@@ -71,7 +71,7 @@ template <fixed_string Name, class Requested = use_default, distribution_express
     auto shared_q = detail::share_parameters<Name>(q, std::make_index_sequence<std::tuple_size_v<decltype(q.params)>>{});
     auto value = estimator::template value<Name>(shared_q, temperature_input);
     using info = site_info<estimator, decltype(shared_q), Prior>;
-    return let_node<Name, decltype(value), info>{{std::move(value)}, info{std::move(shared_q), prior}};
+    return let_node<Name, decltype(value), info>{{{std::move(value)}}, info{std::move(shared_q), prior}};
 }
 
 }  // namespace ppl

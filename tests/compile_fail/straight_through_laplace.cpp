@@ -1,0 +1,8 @@
+// An illegal estimator override must not compile: straight_through on a Laplace site.
+#include <ppl/ppl.hpp>
+using namespace ppl;
+int main() {
+    auto x = input<"x">();
+    auto site = sample<"s", straight_through>(laplace(x, exp(x)), laplace(0.0, 1.0));
+    (void)site;
+}
