@@ -1,6 +1,7 @@
 #pragma once
 // graph: binds an expression to value/adjoint buffers and runs the forward and backward passes.
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -163,8 +164,8 @@ public:
         bind_if_needed();
         evaluations_ = 0;
         auto b = buffers();
-        for (auto rule : forward_rules<noise_type>)
-            if (rule != nullptr) rule(b, noise);
+        for (std::size_t i = 0; i < slot_count; ++i)
+            if (forward_rules<noise_type>[i] != nullptr) forward_rules<noise_type>[i](b, places[i].data(), noise);
         const scalar loss = values_[root_storage](0, 0);
         if (!std::isfinite(loss)) report_non_finite();
         return loss;
@@ -178,7 +179,7 @@ public:
         fresh_[root_storage] = false;
         auto b = buffers();
         for (std::size_t i = slot_count; i-- > 0;)
-            if (backward_rules[i] != nullptr) backward_rules[i](b);
+            if (backward_rules[i] != nullptr) backward_rules[i](b, places[i].data());
         for (std::size_t s : parameter_slots) {
             auto& p = parameter_at(s);
             if (p.grad_fresh) p.grad.setZero();  // no path from the loss: its gradient is zero
@@ -263,60 +264,87 @@ private:
 
     // ---- the per-slot rules, as tables of function pointers ------------------------------------
 
-    // How slot I reads operand K.
+    // How slot I reads operand K, and where that operand lies (a slot, or an input's binding).
     template <std::size_t I, std::size_t K>
-    static constexpr auto operand_ref_of() {
+    static constexpr auto operand_kind_of() {
+        using S = node_type<sched::template storage_of<sched::template operand_slot<I, K>()>()>;
+        using leaf = std::conditional_t<is_expr_v<S>, void, std::conditional_t<is_input_v<S>, detail::any_input, S>>;
+        return detail::operand_kind<leaf, node_traits<S>::needs_grad>{};
+    }
+    template <std::size_t I, std::size_t K>
+    static constexpr std::size_t operand_place() {
         constexpr std::size_t storage = sched::template storage_of<sched::template operand_slot<I, K>()>();
         using S = node_type<storage>;
-        using leaf = std::conditional_t<is_expr_v<S>, void, S>;
-        constexpr bool needs_grad = node_traits<S>::needs_grad;
-        if constexpr (is_input_v<S>) return detail::operand_ref<storage, leaf, needs_grad, find_input(S::name)>{};
-        else return detail::operand_ref<storage, leaf, needs_grad>{};
+        if constexpr (is_input_v<S>) return find_input(S::name);
+        else return storage;
     }
     template <std::size_t I, std::size_t... K>
     static auto op_rules_of(std::index_sequence<K...>)
-        -> detail::op_rules<std::remove_cvref_t<decltype(std::declval<node_type<I>&>().op)>, I,
-                            node_traits<node_type<I>>::needs_grad, decltype(operand_ref_of<I, K>())...>;
+        -> detail::op_rules<std::remove_cvref_t<decltype(std::declval<node_type<I>&>().op)>,
+                            node_traits<node_type<I>>::needs_grad, decltype(operand_kind_of<I, K>())...>;
     template <std::size_t I>
     using op_rules_t = decltype(op_rules_of<I>(std::make_index_sequence<node_traits<node_type<I>>::arity>{}));
 
+    // Per slot: its own slot, then where each operand lies (a let: the slot it shares; an input:
+    // its binding index).
+    static constexpr std::size_t max_arity = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::max({std::size_t{1}, node_traits<node_type<I>>::arity...});
+    }(slots{});
+    using place_row = std::array<std::size_t, max_arity + 1>;
     template <std::size_t I>
-    static constexpr auto bind_rule() {
+    static constexpr place_row places_of() {
         using N = node_type<I>;
+        place_row row{};
+        row[0] = I;
         if constexpr (is_expr_v<N>) {
-            return &op_rules_t<I>::template bind<scalar>;
-        } else {
-            using leaf = std::conditional_t<is_let_v<N>, detail::shared_slot, N>;
-            constexpr std::size_t input = [] {
-                if constexpr (is_input_v<N>) return find_input(N::name);
-                else return std::size_t{0};
-            }();
-            return &detail::leaf_rules<leaf, I, sched::template storage_of<I>(), input>::template bind<scalar>;
+            [&]<std::size_t... K>(std::index_sequence<K...>) {
+                ((row[1 + K] = operand_place<I, K>()), ...);
+            }(std::make_index_sequence<node_traits<N>::arity>{});
+        } else if constexpr (is_let_v<N>) {
+            row[1] = sched::template storage_of<I>();
+        } else if constexpr (is_input_v<N>) {
+            row[1] = find_input(N::name);
         }
+        return row;
+    }
+    static constexpr auto places = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<place_row, slot_count>{places_of<I>()...};
+    }(slots{});
+
+    using bind_fn = void (*)(buffers_type&, const std::size_t*);
+    template <class Noise>
+    using forward_fn = void (*)(buffers_type&, const std::size_t*, const Noise&);
+    using backward_fn = void (*)(buffers_type&, const std::size_t*);
+
+    template <std::size_t I>
+    static constexpr bind_fn bind_rule() {
+        using N = node_type<I>;
+        if constexpr (is_expr_v<N>) return &op_rules_t<I>::template bind<scalar>;
+        else if constexpr (is_let_v<N>) return &detail::leaf_rules<detail::shared_slot>::template bind<scalar>;
+        else if constexpr (is_input_v<N>) return &detail::leaf_rules<detail::any_input>::template bind<scalar>;
+        else return &detail::leaf_rules<N>::template bind<scalar>;
     }
     template <std::size_t I, class Noise>
-    static constexpr auto forward_rule() {
-        using rule = void (*)(buffers_type&, const Noise&);
-        if constexpr (is_expr_v<node_type<I>>) return rule{&op_rules_t<I>::template forward<scalar, Noise>};
-        else return rule{nullptr};
+    static constexpr forward_fn<Noise> forward_rule() {
+        if constexpr (is_expr_v<node_type<I>>) return &op_rules_t<I>::template forward<scalar, Noise>;
+        else return nullptr;
     }
     template <std::size_t I>
-    static constexpr auto backward_rule() {
-        using rule = void (*)(buffers_type&);
+    static constexpr backward_fn backward_rule() {
         if constexpr (is_expr_v<node_type<I>> && node_traits<node_type<I>>::needs_grad)
-            return rule{&op_rules_t<I>::template backward<scalar>};
-        else return rule{nullptr};
+            return &op_rules_t<I>::template backward<scalar>;
+        else return nullptr;
     }
 
     static constexpr auto bind_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<void (*)(buffers_type&), slot_count>{bind_rule<I>()...};
+        return std::array<bind_fn, slot_count>{bind_rule<I>()...};
     }(slots{});
     template <class Noise>
     static constexpr auto forward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<void (*)(buffers_type&, const Noise&), slot_count>{forward_rule<I, Noise>()...};
+        return std::array<forward_fn<Noise>, slot_count>{forward_rule<I, Noise>()...};
     }(slots{});
     static constexpr auto backward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<void (*)(buffers_type&), slot_count>{backward_rule<I>()...};
+        return std::array<backward_fn, slot_count>{backward_rule<I>()...};
     }(slots{});
 
     // What an error message calls each slot: its op and the let it sits in.
@@ -367,7 +395,7 @@ private:
         auto b = buffers();
         for (std::size_t i = 0; i < slot_count; ++i) {
             try {
-                bind_rules[i](b);
+                bind_rules[i](b, places[i].data());
             } catch (const error& e) {
                 fail("at node ", describe_slot(i), ": ", std::string_view(e.what()).substr(5));
             }

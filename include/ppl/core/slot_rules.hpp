@@ -1,10 +1,11 @@
 #pragma once
 // What one slot of a graph does in each pass: shape inference, forward, backward.
 //
-// A slot's rules are a class template of its op tag, its slot number and how it reads each
-// operand, never of the whole model's type. The graph calls them through tables of function
-// pointers, one entry per slot: each rule is a small function of its own, so the compiler's work
-// and the symbols it emits grow with the number of slots, not with the model's type.
+// A slot's rules are a class template of its op tag and of the kinds of its operands, never of
+// the whole model's type nor of the slot's position: slots with the same op reading the same
+// kinds of operands share one compiled rule, told at run time which slots to read. The graph
+// calls the rules through tables of function pointers, one entry per slot, so the compiler's
+// work grows with the number of distinct ops in a model, and the symbols it emits stay short.
 #include <Eigen/Core>
 #include <cstddef>
 #include <type_traits>
@@ -35,96 +36,111 @@ struct pass_buffers {
     std::size_t* evaluations;
 };
 
-/// How a rule reads an operand: the slot that stores its value, the leaf type there (void for a
-/// computed value), whether the loss's gradient must reach it, and the input's binding index.
-template <std::size_t Storage, class Leaf, bool NeedsGrad, std::size_t Input = 0>
-struct operand_ref {};
+/// Stands for any input in an operand's description: inputs differ only in where they are bound.
+struct any_input {};
 
-template <class Ref>
+/// How a rule reads an operand: the kind of leaf that holds its value (void for a computed
+/// value, any_input, a parameter, state or constant leaf) and whether the loss's gradient must
+/// reach it. Where it lies is a runtime number (a slot, or an input's binding index), so that
+/// every slot with the same op and the same kinds of operands shares one compiled rule.
+template <class Leaf, bool NeedsGrad>
+struct operand_kind {};
+
+template <class Kind>
 struct operand_access;
-template <std::size_t Storage, class Leaf, bool NeedsGrad, std::size_t Input>
-struct operand_access<operand_ref<Storage, Leaf, NeedsGrad, Input>> {
+template <class Leaf, bool NeedsGrad>
+struct operand_access<operand_kind<Leaf, NeedsGrad>> {
     template <class Scalar>
-    static decltype(auto) value(const pass_buffers<Scalar>& b) {
+    static decltype(auto) value(const pass_buffers<Scalar>& b, std::size_t where) {
         using matrix = typename pass_buffers<Scalar>::matrix;
         if constexpr (std::is_void_v<Leaf>) {
-            return static_cast<const matrix&>(b.values[Storage]);
-        } else if constexpr (is_input_v<Leaf>) {
-            const input_binding<Scalar>& in = b.bindings[Input];
+            return static_cast<const matrix&>(b.values[where]);
+        } else if constexpr (std::is_same_v<Leaf, any_input>) {
+            const input_binding<Scalar>& in = b.bindings[where];
             return Eigen::Map<const matrix, 0, Eigen::OuterStride<>>(in.data, in.rows, in.cols, Eigen::OuterStride<>(in.stride));
         } else if constexpr (is_parameter_leaf_v<Leaf>) {
-            return static_cast<const matrix&>(static_cast<const Leaf*>(b.objects[Storage])->target->value);
+            return static_cast<const matrix&>(static_cast<const Leaf*>(b.objects[where])->target->value);
         } else if constexpr (is_state_leaf_v<Leaf>) {
-            return static_cast<const Leaf*>(b.objects[Storage])->target;
+            return static_cast<const Leaf*>(b.objects[where])->target;
         } else {
-            return static_cast<Scalar>(static_cast<const Leaf*>(b.objects[Storage])->value);
+            return static_cast<Scalar>(static_cast<const Leaf*>(b.objects[where])->value);
         }
     }
     template <class Scalar>
-    static auto sink(const pass_buffers<Scalar>& b) {
+    static auto sink(const pass_buffers<Scalar>& b, std::size_t where) {
         using matrix = typename pass_buffers<Scalar>::matrix;
         if constexpr (!NeedsGrad) {
             return no_adjoint{};
         } else if constexpr (is_parameter_leaf_v<Leaf>) {
-            auto* p = static_cast<const Leaf*>(b.objects[Storage])->target;
+            auto* p = static_cast<const Leaf*>(b.objects[where])->target;
             return adjoint_sink<matrix>{&p->grad, &p->grad_fresh};
         } else {
-            return adjoint_sink<matrix>{&b.adjoints[Storage], &b.fresh[Storage]};
+            return adjoint_sink<matrix>{&b.adjoints[where], &b.fresh[where]};
         }
     }
     template <class Scalar>
-    static auto inferred_shape(const pass_buffers<Scalar>& b) {
+    static auto inferred_shape(const pass_buffers<Scalar>& b, std::size_t where) {
         if constexpr (std::is_same_v<Leaf, constant_leaf>) return scalar_shape{};
         else if constexpr (is_state_leaf_v<Leaf>) return state_shape{};
-        else return b.shapes[Storage];
+        else if constexpr (std::is_same_v<Leaf, any_input>) return shape{b.bindings[where].rows, b.bindings[where].cols};
+        else return b.shapes[where];
     }
 };
 
-/// The rules of an op node in slot Self: `Op` is its tag, `Refs` say how it reads its operands.
-template <class Op, std::size_t Self, bool NeedsGrad, class... Refs>
+/// The rules of an op node: `Op` is its tag, `Kinds` say how it reads its operands. `at[0]` is the
+/// node's slot and `at[1 + k]` where operand k lies.
+template <class Op, bool NeedsGrad, class... Kinds>
 struct op_rules {
+    using operands = std::index_sequence_for<Kinds...>;
+
     template <class Scalar>
-    static void bind(pass_buffers<Scalar>& b) {
-        const Op& op = *static_cast<const Op*>(b.objects[Self]);
-        const shape s = op.infer(operand_access<Refs>::inferred_shape(b)...);
-        b.shapes[Self] = s;
-        b.values[Self].resize(s.rows, s.cols);
-        if constexpr (NeedsGrad) b.adjoints[Self].resize(s.rows, s.cols);
+    static void bind(pass_buffers<Scalar>& b, const std::size_t* at) {
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            const Op& op = *static_cast<const Op*>(b.objects[at[0]]);
+            const shape s = op.infer(operand_access<Kinds>::inferred_shape(b, at[1 + K])...);
+            b.shapes[at[0]] = s;
+            b.values[at[0]].resize(s.rows, s.cols);
+            if constexpr (NeedsGrad) b.adjoints[at[0]].resize(s.rows, s.cols);
+        }(operands{});
     }
     template <class Scalar, class Noise>
-    static void forward(pass_buffers<Scalar>& b, const Noise& noise) {
-        const Op& op = *static_cast<const Op*>(b.objects[Self]);
-        if constexpr (requires { op.draws_noise; }) noise.fill(op.site_name(), op.kind, b.values[Self]);
-        op.forward(b.values[Self], operand_access<Refs>::value(b)...);
-        ++*b.evaluations;
+    static void forward(pass_buffers<Scalar>& b, const std::size_t* at, const Noise& noise) {
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            const Op& op = *static_cast<const Op*>(b.objects[at[0]]);
+            if constexpr (requires { op.draws_noise; }) noise.fill(op.site_name(), op.kind, b.values[at[0]]);
+            op.forward(b.values[at[0]], operand_access<Kinds>::value(b, at[1 + K])...);
+            ++*b.evaluations;
+        }(operands{});
     }
     template <class Scalar>
-    static void backward(pass_buffers<Scalar>& b) {
-        if (b.fresh[Self]) return;  // nothing downstream reached the loss
-        const Op& op = *static_cast<const Op*>(b.objects[Self]);
-        op.backward(static_cast<const typename pass_buffers<Scalar>::matrix&>(b.values[Self]),
-                    static_cast<const typename pass_buffers<Scalar>::matrix&>(b.adjoints[Self]),
-                    operand_access<Refs>::sink(b)..., operand_access<Refs>::value(b)...);
+    static void backward(pass_buffers<Scalar>& b, const std::size_t* at) {
+        if (b.fresh[at[0]]) return;  // nothing downstream reached the loss
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            const Op& op = *static_cast<const Op*>(b.objects[at[0]]);
+            op.backward(static_cast<const typename pass_buffers<Scalar>::matrix&>(b.values[at[0]]),
+                        static_cast<const typename pass_buffers<Scalar>::matrix&>(b.adjoints[at[0]]),
+                        operand_access<Kinds>::sink(b, at[1 + K])..., operand_access<Kinds>::value(b, at[1 + K])...);
+        }(operands{});
     }
 };
 
 /// Stands for a let in leaf_rules: the slot shares another slot's buffers.
 struct shared_slot {};
 
-/// Shape inference for the slots that compute nothing: leaves, and lets (which share a slot's
-/// buffers). `Storage` is the slot a let shares, `Input` an input's binding index.
-template <class Leaf, std::size_t Self, std::size_t Storage, std::size_t Input>
+/// Shape inference for the slots that compute nothing: leaves, and lets (which share the slot
+/// at[1]). For an input, at[1] is its binding index.
+template <class Leaf>
 struct leaf_rules {
     template <class Scalar>
-    static void bind(pass_buffers<Scalar>& b) {
-        if constexpr (is_input_v<Leaf>) {
-            b.shapes[Self] = {b.bindings[Input].rows, b.bindings[Input].cols};
+    static void bind(pass_buffers<Scalar>& b, const std::size_t* at) {
+        if constexpr (std::is_same_v<Leaf, any_input>) {
+            b.shapes[at[0]] = {b.bindings[at[1]].rows, b.bindings[at[1]].cols};
         } else if constexpr (is_parameter_leaf_v<Leaf>) {
-            b.shapes[Self] = shape_of(static_cast<const Leaf*>(b.objects[Self])->target->value);
+            b.shapes[at[0]] = shape_of(static_cast<const Leaf*>(b.objects[at[0]])->target->value);
         } else if constexpr (std::is_same_v<Leaf, shared_slot>) {
-            b.shapes[Self] = b.shapes[Storage];
+            b.shapes[at[0]] = b.shapes[at[1]];
         } else {
-            b.shapes[Self] = {1, 1};
+            b.shapes[at[0]] = {1, 1};
         }
     }
 };
