@@ -35,7 +35,9 @@ compile() {
   grep -q 'Command exited with non-zero status 124' "$work/time" && status=timeout
   read -r seconds kib < <(tail -1 "$work/time")
   [ "$status" = failed ] && head -5 "$work/errors" >&2
-  echo "$label,$compiler,$model,$n,$seconds,$(( kib / 1024 )),$status" | tee -a "$csv"
+  local peak=$(( kib / 1024 ))
+  [ "$status" = ok ] || peak=""  # a stopped compile's peak is not known (time measures timeout itself)
+  echo "$label,$compiler,$model,$n,$seconds,$peak,$status" | tee -a "$csv"
 }
 
 for compiler in $compilers; do

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""Draws compile time and peak memory against the number of random sites from the CSV that
+bench/compile_time.sh writes (label,compiler,model,sites,seconds,peak_mib,status), one line per
+(label, compiler), with the least-squares slope in the legend. Usage:
+plot_compile_time.py out.png results.csv [more.csv ...]"""
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+rows = [r for path in sys.argv[2:] for r in csv.DictReader(open(path)) if r["model"].startswith("sites_")]
+series = {}
+for r in rows:
+    series.setdefault((r["label"], r["compiler"]), []).append(r)
+
+
+def slope(points):
+    """Least-squares slope of y over x."""
+    n = len(points)
+    if n < 2:
+        return float("nan")
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    return sum((p[0] - mx) * (p[1] - my) for p in points) / sxx if sxx else float("nan")
+
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+for (label, compiler), rs in sorted(series.items()):
+    done = sorted((int(r["sites"]), float(r["seconds"]), float(r["peak_mib"]) / 1024) for r in rs if r["status"] == "ok")
+    cut = sorted((int(r["sites"]), float(r["seconds"])) for r in rs if r["status"] != "ok")
+    style = "-o" if label != "before" else "--s"
+    if done:
+        s = slope([(d[0], d[1]) for d in done])
+        left.plot([d[0] for d in done], [d[1] for d in done], style, label=f"{label}, {compiler} ({s:.1f} s/site)")
+        right.plot([d[0] for d in done], [d[2] for d in done], style, label=f"{label}, {compiler}")
+    for x, y in cut:
+        left.annotate(f"stopped at {y:.0f} s", (x, y), textcoords="offset points", xytext=(-30, 6), fontsize=8)
+        left.plot([x], [y], "x", color="black")
+for ax, title, unit in [(left, "compile time, -O2, one translation unit", "seconds"),
+                        (right, "peak memory of the compiler", "GiB")]:
+    ax.set_xticks([1, 2, 4, 8, 16])
+    ax.set_xlabel("random sites in the model")
+    ax.set_ylabel(unit)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+left.axhline(60, color="grey", lw=0.8, ls=":")
+right.axhline(2.5, color="grey", lw=0.8, ls=":")
+left.legend(fontsize=8, loc="center right")
+left.text(16, 62, "target 60 s", ha="right", fontsize=8, color="grey")
+right.text(16, 2.45, "target 2.5 GB", ha="right", va="top", fontsize=8, color="grey")
+fig.tight_layout()
+fig.savefig(sys.argv[1], dpi=110)
