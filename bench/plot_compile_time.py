@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Draws compile time and peak memory against the number of random sites from the CSV that
 bench/compile_time.sh writes (label,compiler,model,sites,seconds,peak_mib,status), one line per
-(label, compiler), with the least-squares slope in the legend. Usage:
+(label, compiler), with the least-squares slope in the legend, and prints the markdown table that
+docs/benchmarks.md shows (before and after, per compiler). Usage:
 plot_compile_time.py out.png results.csv [more.csv ...]"""
 import csv
 import sys
@@ -11,7 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-rows = [r for path in sys.argv[2:] for r in csv.DictReader(open(path)) if r["model"].startswith("sites_")]
+all_rows = [r for path in sys.argv[2:] for r in csv.DictReader(open(path))]
+rows = [r for r in all_rows if r["model"].startswith("sites_")]
 series = {}
 for r in rows:
     series.setdefault((r["label"], r["compiler"]), []).append(r)
@@ -54,3 +56,23 @@ left.text(16, 62, "target 60 s", ha="right", fontsize=8, color="grey")
 right.text(16, 2.45, "target 2.5 GB", ha="right", va="top", fontsize=8, color="grey")
 fig.tight_layout()
 fig.savefig(sys.argv[1], dpi=110)
+
+
+def cell(label, compiler, model):
+    for r in all_rows:
+        if (r["label"], r["compiler"], r["model"]) == (label, compiler, model):
+            if r["status"] != "ok":
+                return f"stopped at {float(r['seconds']):.0f} s"
+            return f"{float(r['seconds']):.1f} s, {int(r['peak_mib']) / 1024:.2f} GiB"
+    return "not run"
+
+
+labels = sorted({r["label"] for r in all_rows}, key=lambda l: l != "before")
+compilers = sorted({r["compiler"] for r in all_rows}, reverse=True)
+columns = [(c, l) for c in compilers for l in labels]
+print("| model | " + " | ".join(f"{c} {l}" for c, l in columns) + " |")
+print("|---" * (len(columns) + 1) + "|")
+models = sorted({r["model"] for r in all_rows}, key=lambda m: (not m.startswith("sites_"), int(m[6:]) if m.startswith("sites_") else 0))
+for m in models:
+    name = f"{m[6:]} sites" if m.startswith("sites_") else f"`{m}`"
+    print(f"| {name} | " + " | ".join(cell(l, c, m) for c, l in columns) + " |")

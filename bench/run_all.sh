@@ -19,5 +19,6 @@ bin=build/release/bench
 rm -f "$out/compile_time.csv"
 bench/compile_time.sh --csv "$out/compile_time.csv"
 # compile_time_before.csv: the same script run on commit 5324fe1, before the linear-graph redesign
-/usr/bin/python3 bench/plot_compile_time.py "$out/compile_time.png" "$out/compile_time.csv" "$out/compile_time_before.csv"
+/usr/bin/python3 bench/plot_compile_time.py "$out/compile_time.png" "$out/compile_time.csv" "$out/compile_time_before.csv" \
+  | tee "$out/compile_time.md"
 /usr/bin/python3 bench/peers/torch_vae.py | tee "$out/torch_python.txt"

@@ -153,7 +153,8 @@ public:
                       "block of columns); call .eval() on an expression first.");
         constexpr std::size_t k = input_index<Name>();
         const auto& m = batch.derived();
-        bindings_[k] = binding{m.data(), m.rows(), m.cols(), m.outerStride()};
+        if constexpr (std::is_same_v<typename Derived::Scalar, scalar>)  // else reported above
+            bindings_[k] = binding{m.data(), m.rows(), m.cols(), m.outerStride()};
     }
 
     /// Runs the forward pass and returns the loss. Raises ppl::error if it is not finite.
@@ -268,7 +269,11 @@ private:
     template <std::size_t I, std::size_t K>
     static constexpr auto operand_kind_of() {
         using S = node_type<sched::template storage_of<sched::template operand_slot<I, K>()>()>;
-        using leaf = std::conditional_t<is_expr_v<S>, void, std::conditional_t<is_input_v<S>, detail::any_input, S>>;
+        // (a parameter of another scalar type has been reported above; read it as the graph's type
+        // so that the report stays the only error)
+        using leaf = std::conditional_t<is_expr_v<S>, void,
+                                        std::conditional_t<is_input_v<S>, detail::any_input,
+                                                           std::conditional_t<is_parameter_leaf_v<S>, parameter_leaf<parameter_type>, S>>>;
         return detail::operand_kind<leaf, node_traits<S>::needs_grad>{};
     }
     template <std::size_t I, std::size_t K>

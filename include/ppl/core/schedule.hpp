@@ -81,13 +81,7 @@ struct merge<let_set<type_list<A...>, ClashA>, let_set<type_list<B...>, ClashB>>
     static constexpr bool clash =
         ClashA || ClashB || ((std::is_base_of_v<name_key_t<B>, seen> && !std::is_base_of_v<let_key<B>, seen>) || ...);
     static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{!std::is_base_of_v<name_key_t<B>, seen>});
-    static constexpr auto positions = [] {
-        std::array<std::size_t, count> out{};
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < fresh.size(); ++i)
-            if (fresh[i]) out[n++] = i;
-        return out;
-    }();
+    static constexpr auto positions = true_positions<count>(fresh);
     template <std::size_t... J>
     static auto joined(std::index_sequence<J...>)
         -> let_set<concat_t<type_list<A...>, pick_t<type_list<B...>, positions[J]...>>, clash>;

@@ -78,6 +78,16 @@ using concat_t = typename detail::concat_lists<Lists...>::type;
 template <class List, std::size_t... I>
 using pick_t = typename detail::pick<List, std::index_sequence<I...>>::type;
 
+/// The positions of the true entries of `keep`, in order; Count is how many there are.
+template <std::size_t Count, std::size_t N>
+[[nodiscard]] constexpr std::array<std::size_t, Count> true_positions(const std::array<bool, N>& keep) {
+    std::array<std::size_t, Count> out{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < N; ++i)
+        if (keep[i]) out[n++] = i;
+    return out;
+}
+
 namespace detail {
 template <template <class> class Keep, class List>
 struct filter;
@@ -85,13 +95,7 @@ template <template <class> class Keep, class... T>
 struct filter<Keep, type_list<T...>> {
     static constexpr std::array<bool, sizeof...(T)> keep{Keep<T>::value...};
     static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{Keep<T>::value});
-    static constexpr auto positions = [] {
-        std::array<std::size_t, count> out{};
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < sizeof...(T); ++i)
-            if (keep[i]) out[n++] = i;
-        return out;
-    }();
+    static constexpr auto positions = true_positions<count>(keep);
     template <std::size_t... J>
     static auto select(std::index_sequence<J...>) -> pick_t<type_list<T...>, positions[J]...>;
     using type = decltype(select(std::make_index_sequence<count>{}));

@@ -113,13 +113,7 @@ auto downstream_cost(const std::tuple<Terms...>& terms) {
     static constexpr std::array<bool, sizeof...(Terms)> keep{multiplies_score<Terms, Site>()...};
     static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{multiplies_score<Terms, Site>()});
     static_assert(count > 0, "ppl: internal: a score-function site with no cost term downstream of it.");
-    static constexpr auto positions = [] {
-        std::array<std::size_t, count> out{};
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < keep.size(); ++i)
-            if (keep[i]) out[n++] = i;
-        return out;
-    }();
+    static constexpr auto positions = true_positions<count>(keep);
     return [&]<std::size_t... J>(std::index_sequence<J...>) {
         return sum_all(std::get<positions[J]>(terms)...);
     }(std::make_index_sequence<count>{});
