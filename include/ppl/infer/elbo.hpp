@@ -178,12 +178,13 @@ private:
     using scalar = typename graph_type::scalar;
     using matrix = typename graph_type::matrix;
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
-    static_assert(is_input_v<data_input>,
-                  "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
 
 public:
     explicit elbo_objective(elbo_settings settings, Observations... observed)
         : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {
+        // checked here, not in the class body, where a failure would also hide the constructor
+        static_assert(is_input_v<data_input>,
+                      "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
         if (settings_.samples < 1) fail("elbo samples per data point is ", settings_.samples, "; it must be at least 1");
         if (!(settings_.baseline_decay >= 0 && settings_.baseline_decay < 1))
             fail("baseline decay is ", settings_.baseline_decay, "; it must lie in [0, 1)");
