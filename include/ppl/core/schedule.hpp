@@ -53,7 +53,7 @@ struct body<T, std::index_sequence<I...>> {
 
 template <class Let>
 struct let_key {};
-template <class Let>
+template <class NameTag>
 struct let_name_key {};
 template <class Let>
 using name_key_t = let_name_key<name_tag<let_name_of<Let>>>;
@@ -226,7 +226,7 @@ private:
     static void fill_unit(void* head, void** out) {
         fill_body(*static_cast<at_t<K, heads>*>(head), out);
     }
-    // one function per unit, called from a loop: no fold expression as long as the model
+    // one function per unit, called from a loop: a fold over every unit would hit clang's nesting limit
     static constexpr auto fillers = []<std::size_t... K>(std::index_sequence<K...>) {
         return std::array<void (*)(void*, void**), unit_count>{&fill_unit<K>...};
     }(std::make_index_sequence<unit_count>{});
