@@ -2,6 +2,7 @@
 // The registry of closed-form KL divergences. kl_terms(q, p) returns elementwise terms whose
 // column sums are KL(q || p) per sample; has_analytic_kl<Q, P> says whether a pair is registered.
 #include <cmath>
+#include <tuple>
 #include <utility>
 
 #include "ppl/core/let.hpp"
