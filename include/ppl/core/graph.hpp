@@ -98,13 +98,7 @@ class graph {
         for (bool p : parameter_flags) n += p ? 1 : 0;
         return n;
     }();
-    static constexpr auto parameter_slots = [] {
-        std::array<std::size_t, parameter_count> out{};
-        std::size_t n = 0;
-        for (std::size_t s = 0; s < slot_count; ++s)
-            if (parameter_flags[s]) out[n++] = s;
-        return out;
-    }();
+    static constexpr auto parameter_slots = true_positions<parameter_count>(parameter_flags);
     template <class P>
     struct parameter_of {
         using type = detail::no_parameter;
