@@ -64,18 +64,17 @@ int run(const examples::train_options& options, const exponential_temperature& s
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Categorical VAE (10 x 20, uniform prior) on Fashion-MNIST, trained with ppl"};
     examples::train_options options;
-    examples::add_training_flags(app, options);
+    examples::command_line flags("Categorical VAE (10 x 20, uniform prior) on Fashion-MNIST, trained with ppl", options);
     std::string estimator = "gumbel_softmax";
     exponential_temperature schedule;
-    app.add_option("--estimator", estimator, "gumbel_softmax, straight_through or score_function")
-        ->check(CLI::IsMember({"gumbel_softmax", "straight_through", "score_function"}));
-    app.add_option("--tau0", schedule.initial, "Initial temperature");
-    app.add_option("--tau-min", schedule.minimum, "Smallest temperature");
-    app.add_option("--anneal-rate", schedule.rate, "r in tau = max(tau_min, tau0 exp(-r step))");
-    app.add_option("--anneal-every", schedule.every, "Steps between temperature updates");
-    CLI11_PARSE(app, argc, argv);
+    flags.add_option("--estimator", estimator, "gumbel_softmax, straight_through or score_function",
+                     {"gumbel_softmax", "straight_through", "score_function"});
+    flags.add_option("--tau0", schedule.initial, "Initial temperature");
+    flags.add_option("--tau-min", schedule.minimum, "Smallest temperature");
+    flags.add_option("--anneal-rate", schedule.rate, "r in tau = max(tau_min, tau0 exp(-r step))");
+    flags.add_option("--anneal-every", schedule.every, "Steps between temperature updates");
+    if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::guarded_main([&] {
         (void)schedule(0);  // checks the schedule's settings before any work
         if (estimator == "straight_through") return run<straight_through>(options, schedule);

@@ -51,10 +51,9 @@ struct vae_model : vae_layers {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Continuous VAE (784-400-20) on Fashion-MNIST, trained with ppl"};
     examples::train_options options;
-    examples::add_training_flags(app, options);
-    CLI11_PARSE(app, argc, argv);
+    examples::command_line flags("Continuous VAE (784-400-20) on Fashion-MNIST, trained with ppl", options);
+    if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::guarded_main([&] {
         vae_model model(options.seed);
         return examples::train(model, options);

@@ -91,3 +91,20 @@ TEST_CASE("graph: gradients of an input column block bound without a copy", "[co
     CHECK((layer.weight.grad.transpose() - expected).cwiseAbs().maxCoeff() < 1e-6f);
     CHECK(layer.bias.grad(0, 0) == Approx(1.0f));
 }
+
+TEST_CASE("graph: an input bound to rows of a larger matrix is read with its stride", "[core][graph]") {
+    random_stream rng{3};
+    dense layer{3, 2, rng, "layer"};
+    const Eigen::MatrixXf big = Eigen::MatrixXf::Random(5, 4);
+    const Eigen::MatrixXf copy = big.topRows(3);
+    graph strided{sum(exp(layer(input<"x">())) + 0.5 * sum(input<"x">()))};
+    graph contiguous{sum(exp(layer(input<"x">())) + 0.5 * sum(input<"x">()))};
+    strided.set<"x">(big.topRows(3));
+    contiguous.set<"x">(copy);
+    const float a = strided.value_and_grad(), b = contiguous.value_and_grad();
+    CHECK(a == b);
+    const Eigen::MatrixXf affine = (layer.weight.value * copy).colwise() + layer.bias.value.col(0);
+    // the 1x1 half-sum is broadcast to every entry of the 2x4 layer output before the outer sum
+    const float expected = affine.array().exp().sum() + float(affine.size()) * 0.5f * copy.sum();
+    CHECK(a == Approx(expected).epsilon(1e-5));
+}

@@ -65,3 +65,15 @@ TEST_CASE("arithmetic: mismatched shapes are refused at bind time", "[ops][arith
     check_shape_error<2>([](auto x, auto y) { return x * y; }, {{3, 4}, {4, 1}}, "'multiply'");
     check_shape_error<2>([](auto x, auto y) { return x / y; }, {{1, 4}, {3, 4}}, "'divide'");
 }
+
+TEST_CASE("arithmetic: a broadcast column or 1x1 value used twice sums its reduced adjoints", "[ops][arithmetic]") {
+    const dmatrix a = random_matrix(3, 4, 0.5, 2.0, 7);
+    const dmatrix column = random_matrix(3, 1, 0.5, 2.0, 8), single = random_matrix(1, 1, 0.5, 2.0, 9);
+    for (const dmatrix* small : {&column, &single}) {
+        check_gradient<2>([](auto x, auto c) { return (x + c) * c - c / x; }, {a, *small}, [](const auto& in) {
+            const dmatrix sum = combine(in[0], in[1], [](double u, double v) { return u + v; });
+            const dmatrix product = combine(sum, in[1], [](double u, double v) { return u * v; });
+            return dmatrix(product - combine(in[1], in[0], [](double u, double v) { return u / v; }));
+        });
+    }
+}

@@ -14,6 +14,7 @@
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/core/node.hpp"
+#include "ppl/core/noise.hpp"
 #include "ppl/core/schedule.hpp"
 #include "ppl/core/shape.hpp"
 #include "ppl/core/slot_rules.hpp"
@@ -32,8 +33,8 @@ struct no_parameter {
 
 /// The noise source of graphs without random nodes: asking it for noise is an error.
 struct no_noise {
-    template <class Matrix, class Kind>
-    void fill(std::string_view site, Kind, Matrix&) const {
+    template <class Matrix>
+    void fill(std::string_view site, noise_kind, Matrix&) const {
         fail("site '", site, "' needs noise; pass a noise source to forward(), or train through an objective");
     }
 };
@@ -155,12 +156,13 @@ public:
     /// `noise` fills the buffers of noise nodes: noise.fill(site_name, kind, matrix&).
     template <class Noise = no_noise>
     scalar forward(Noise&& noise = {}) {
-        using noise_type = std::remove_cvref_t<Noise>;
         bind_if_needed();
         evaluations_ = 0;
+        const auto source = detail::noise_fill<scalar>::of(noise);
         auto b = buffers();
+        b.noise = &source;
         for (std::size_t i = 0; i < slot_count; ++i)
-            if (forward_rules<noise_type>[i] != nullptr) forward_rules<noise_type>[i](b, places[i].data(), noise);
+            if (forward_rules[i] != nullptr) forward_rules[i](b, places[i].data());
         const scalar loss = values_[root_storage](0, 0);
         if (!std::isfinite(loss)) report_non_finite();
         return loss;
@@ -310,40 +312,36 @@ private:
         return std::array<place_row, slot_count>{places_of<I>()...};
     }(slots{});
 
-    using bind_fn = void (*)(buffers_type&, const std::size_t*);
-    template <class Noise>
-    using forward_fn = void (*)(buffers_type&, const std::size_t*, const Noise&);
-    using backward_fn = void (*)(buffers_type&, const std::size_t*);
+    using rule_fn = void (*)(buffers_type&, const std::size_t*);
 
     template <std::size_t I>
-    static constexpr bind_fn bind_rule() {
+    static constexpr rule_fn bind_rule() {
         using N = node_type<I>;
         if constexpr (is_expr_v<N>) return &op_rules_t<I>::template bind<scalar>;
         else if constexpr (is_let_v<N>) return &detail::leaf_rules<detail::shared_slot>::template bind<scalar>;
         else if constexpr (is_input_v<N>) return &detail::leaf_rules<detail::any_input>::template bind<scalar>;
         else return &detail::leaf_rules<N>::template bind<scalar>;
     }
-    template <std::size_t I, class Noise>
-    static constexpr forward_fn<Noise> forward_rule() {
-        if constexpr (is_expr_v<node_type<I>>) return &op_rules_t<I>::template forward<scalar, Noise>;
+    template <std::size_t I>
+    static constexpr rule_fn forward_rule() {
+        if constexpr (is_expr_v<node_type<I>>) return &op_rules_t<I>::template forward<scalar>;
         else return nullptr;
     }
     template <std::size_t I>
-    static constexpr backward_fn backward_rule() {
+    static constexpr rule_fn backward_rule() {
         if constexpr (is_expr_v<node_type<I>> && node_traits<node_type<I>>::needs_grad)
             return &op_rules_t<I>::template backward<scalar>;
         else return nullptr;
     }
 
     static constexpr auto bind_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<bind_fn, slot_count>{bind_rule<I>()...};
+        return std::array<rule_fn, slot_count>{bind_rule<I>()...};
     }(slots{});
-    template <class Noise>
     static constexpr auto forward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<forward_fn<Noise>, slot_count>{forward_rule<I, Noise>()...};
+        return std::array<rule_fn, slot_count>{forward_rule<I>()...};
     }(slots{});
     static constexpr auto backward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<backward_fn, slot_count>{backward_rule<I>()...};
+        return std::array<rule_fn, slot_count>{backward_rule<I>()...};
     }(slots{});
 
     // What an error message calls each slot: its op and the let it sits in.
@@ -366,7 +364,7 @@ private:
     }
 
     buffers_type buffers() {
-        return {values_.data(), adjoints_.data(), shapes_.data(), fresh_.data(), bindings_.data(), objects_.data(), &evaluations_};
+        return {values_.data(), adjoints_.data(), shapes_.data(), fresh_.data(), bindings_.data(), objects_.data(), &evaluations_, nullptr};
     }
 
     parameter_type& parameter_at(std::size_t s) {

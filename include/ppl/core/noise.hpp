@@ -80,4 +80,25 @@ struct fixed_noise {
     }
 };
 
+namespace detail {
+
+/// Any noise source behind one function pointer: the graph's rules are compiled once, whatever
+/// source a caller passes to forward().
+template <class Scalar>
+struct noise_fill {
+    using matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    const void* source = nullptr;
+    void (*fill_from)(const void*, std::string_view, noise_kind, matrix&) = nullptr;
+
+    template <class Source>
+    [[nodiscard]] static noise_fill of(const Source& s) {
+        return {&s, [](const void* p, std::string_view site, noise_kind kind, matrix& out) {
+                    static_cast<const Source*>(p)->fill(site, kind, out);
+                }};
+    }
+    void fill(std::string_view site, noise_kind kind, matrix& out) const { fill_from(source, site, kind, out); }
+};
+
+}  // namespace detail
+
 }  // namespace ppl

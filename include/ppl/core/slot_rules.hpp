@@ -11,7 +11,9 @@
 #include <type_traits>
 
 #include "ppl/core/adjoint.hpp"
+#include "ppl/core/matrix_view.hpp"
 #include "ppl/core/node.hpp"
+#include "ppl/core/noise.hpp"
 #include "ppl/core/shape.hpp"
 
 namespace ppl::detail {
@@ -34,6 +36,7 @@ struct pass_buffers {
     const input_binding<Scalar>* bindings;
     void* const* objects;  // per slot: the op tag of an op node, the leaf itself, or nothing (let)
     std::size_t* evaluations;
+    const noise_fill<Scalar>* noise;  // set for a forward pass
 };
 
 /// Stands for any input in an operand's description: inputs differ only in where they are bound.
@@ -52,14 +55,13 @@ template <class Leaf, bool NeedsGrad>
 struct operand_access<operand_kind<Leaf, NeedsGrad>> {
     template <class Scalar>
     static decltype(auto) value(const pass_buffers<Scalar>& b, std::size_t where) {
-        using matrix = typename pass_buffers<Scalar>::matrix;
         if constexpr (std::is_void_v<Leaf>) {
-            return static_cast<const matrix&>(b.values[where]);
+            return view_of(b.values[where]);
         } else if constexpr (std::is_same_v<Leaf, any_input>) {
             const input_binding<Scalar>& in = b.bindings[where];
-            return Eigen::Map<const matrix, 0, Eigen::OuterStride<>>(in.data, in.rows, in.cols, Eigen::OuterStride<>(in.stride));
+            return matrix_view<Scalar>(in.data, in.rows, in.cols, Eigen::OuterStride<>(in.stride));
         } else if constexpr (is_parameter_leaf_v<Leaf>) {
-            return static_cast<const matrix&>(static_cast<const Leaf*>(b.objects[where])->target->value);
+            return view_of(static_cast<const Leaf*>(b.objects[where])->target->value);
         } else if constexpr (is_state_leaf_v<Leaf>) {
             return static_cast<const Leaf*>(b.objects[where])->target;
         } else {
@@ -87,6 +89,17 @@ struct operand_access<operand_kind<Leaf, NeedsGrad>> {
     }
 };
 
+// The op's own rules, called out of line: they see only matrix views, scalars, state and sinks,
+// so rules that differ only in where their operands lie share one compiled body.
+template <class Op, class Y, class... Operands>
+[[gnu::noinline]] void run_forward(const Op& op, Y& y, const Operands&... operands) {
+    op.forward(y, operands...);
+}
+template <class Op, class Y, class... SinksAndOperands>
+[[gnu::noinline]] void run_backward(const Op& op, const Y& y, const Y& dy, const SinksAndOperands&... rest) {
+    op.backward(y, dy, rest...);
+}
+
 /// The rules of an op node: `Op` is its tag, `Kinds` say how it reads its operands. `at[0]` is the
 /// node's slot and `at[1 + k]` where operand k lies.
 template <class Op, bool NeedsGrad, class... Kinds>
@@ -103,12 +116,12 @@ struct op_rules {
             if constexpr (NeedsGrad) b.adjoints[at[0]].resize(s.rows, s.cols);
         }(operands{});
     }
-    template <class Scalar, class Noise>
-    static void forward(pass_buffers<Scalar>& b, const std::size_t* at, const Noise& noise) {
+    template <class Scalar>
+    static void forward(pass_buffers<Scalar>& b, const std::size_t* at) {
         [&]<std::size_t... K>(std::index_sequence<K...>) {
             const Op& op = *static_cast<const Op*>(b.objects[at[0]]);
-            if constexpr (requires { op.draws_noise; }) noise.fill(op.site_name(), op.kind, b.values[at[0]]);
-            op.forward(b.values[at[0]], operand_access<Kinds>::value(b, at[1 + K])...);
+            if constexpr (requires { op.draws_noise; }) b.noise->fill(op.site, op.kind, b.values[at[0]]);
+            run_forward(op, b.values[at[0]], operand_access<Kinds>::value(b, at[1 + K])...);
             ++*b.evaluations;
         }(operands{});
     }
@@ -117,9 +130,9 @@ struct op_rules {
         if (b.fresh[at[0]]) return;  // nothing downstream reached the loss
         [&]<std::size_t... K>(std::index_sequence<K...>) {
             const Op& op = *static_cast<const Op*>(b.objects[at[0]]);
-            op.backward(static_cast<const typename pass_buffers<Scalar>::matrix&>(b.values[at[0]]),
-                        static_cast<const typename pass_buffers<Scalar>::matrix&>(b.adjoints[at[0]]),
-                        operand_access<Kinds>::sink(b, at[1 + K])..., operand_access<Kinds>::value(b, at[1 + K])...);
+            run_backward(op, static_cast<const typename pass_buffers<Scalar>::matrix&>(b.values[at[0]]),
+                         static_cast<const typename pass_buffers<Scalar>::matrix&>(b.adjoints[at[0]]),
+                         operand_access<Kinds>::sink(b, at[1 + K])..., operand_access<Kinds>::value(b, at[1 + K])...);
         }(operands{});
     }
 };

@@ -26,17 +26,18 @@ struct poisson_sample_op : count_sampler {
     static constexpr std::string_view name = "poisson_sample";
     void forward(auto& y, const auto& rate, const auto& u) const {
         using scalar = typename std::decay_t<decltype(y)>::Scalar;
-        for (Eigen::Index i = 0; i < y.size(); ++i) {
-            const double lambda = static_cast<double>(rate(i)), target = static_cast<double>(u(i));
-            if (lambda > 700) fail("poisson rate ", lambda, " is above 700, where this sampler underflows");
-            double probability = std::exp(-lambda), cdf = probability, k = 0;
-            while (cdf < target && (probability > 0 || k < lambda)) {
-                k += 1;
-                probability *= lambda / k;
-                cdf += probability;
+        for (Eigen::Index j = 0; j < y.cols(); ++j)
+            for (Eigen::Index i = 0; i < y.rows(); ++i) {
+                const double lambda = static_cast<double>(rate(i, j)), target = static_cast<double>(u(i, j));
+                if (lambda > 700) fail("poisson rate ", lambda, " is above 700, where this sampler underflows");
+                double probability = std::exp(-lambda), cdf = probability, k = 0;
+                while (cdf < target && (probability > 0 || k < lambda)) {
+                    k += 1;
+                    probability *= lambda / k;
+                    cdf += probability;
+                }
+                y(i, j) = static_cast<scalar>(k);
             }
-            y(i) = static_cast<scalar>(k);
-        }
     }
 };
 
@@ -46,11 +47,12 @@ struct geometric_sample_op : count_sampler {
     static constexpr std::string_view name = "geometric_sample";
     void forward(auto& y, const auto& logits, const auto& u) const {
         using scalar = typename std::decay_t<decltype(y)>::Scalar;
-        for (Eigen::Index i = 0; i < y.size(); ++i) {
-            const double l = static_cast<double>(logits(i));
-            const double softplus = std::max(l, 0.0) + std::log1p(std::exp(-std::abs(l)));
-            y(i) = static_cast<scalar>(std::floor(-std::log(static_cast<double>(u(i))) / softplus));
-        }
+        for (Eigen::Index j = 0; j < y.cols(); ++j)
+            for (Eigen::Index i = 0; i < y.rows(); ++i) {
+                const double l = static_cast<double>(logits(i, j));
+                const double softplus = std::max(l, 0.0) + std::log1p(std::exp(-std::abs(l)));
+                y(i, j) = static_cast<scalar>(std::floor(-std::log(static_cast<double>(u(i, j))) / softplus));
+            }
     }
 };
 
@@ -60,18 +62,19 @@ struct binomial_sample_op : count_sampler {
     double trials;
     void forward(auto& y, const auto& logits, const auto& u) const {
         using scalar = typename std::decay_t<decltype(y)>::Scalar;
-        for (Eigen::Index i = 0; i < y.size(); ++i) {
-            const double l = static_cast<double>(logits(i)), target = static_cast<double>(u(i));
-            const double log_p = -(std::max(-l, 0.0) + std::log1p(std::exp(-std::abs(l))));
-            const double log_q = -(std::max(l, 0.0) + std::log1p(std::exp(-std::abs(l))));
-            double k = 0, cdf = 0;
-            for (; k < trials; k += 1) {
-                cdf += std::exp(std::lgamma(trials + 1) - std::lgamma(k + 1) - std::lgamma(trials - k + 1) +
-                                k * log_p + (trials - k) * log_q);
-                if (cdf >= target) break;
+        for (Eigen::Index j = 0; j < y.cols(); ++j)
+            for (Eigen::Index i = 0; i < y.rows(); ++i) {
+                const double l = static_cast<double>(logits(i, j)), target = static_cast<double>(u(i, j));
+                const double log_p = -(std::max(-l, 0.0) + std::log1p(std::exp(-std::abs(l))));
+                const double log_q = -(std::max(l, 0.0) + std::log1p(std::exp(-std::abs(l))));
+                double k = 0, cdf = 0;
+                for (; k < trials; k += 1) {
+                    cdf += std::exp(std::lgamma(trials + 1) - std::lgamma(k + 1) - std::lgamma(trials - k + 1) +
+                                    k * log_p + (trials - k) * log_q);
+                    if (cdf >= target) break;
+                }
+                y(i, j) = static_cast<scalar>(k);
             }
-            y(i) = static_cast<scalar>(k);
-        }
     }
 };
 

@@ -4,6 +4,7 @@
 
 #include "ppl/core/node.hpp"
 #include "ppl/ops/elementwise.hpp"
+#include "ppl/ops/product.hpp"
 
 namespace ppl::ops {
 
@@ -19,15 +20,16 @@ struct affine_op {
         return {w.rows, x.cols};
     }
     void forward(auto& y, const auto& w, const auto& b, const auto& x) const {
-        y.noalias() = w * x;
-        y.colwise() += b.col(0);
+        y.resize(w.rows(), x.cols());
+        y.colwise() = b.col(0);  // the bias first: the product then adds onto it, saving a pass
+        add_product(y, w, x);
     }
     // dW = dy x^T, db = sum over the batch of dy, dx = W^T dy
     void backward(const auto&, const auto& dy, const auto& dw, const auto& db, const auto& dx,
                   const auto& w, const auto&, const auto& x) const {
-        if constexpr (wants_adjoint<decltype(dw)>) dw.accumulate(dy * x.transpose());
+        accumulate_product<orientation::as_is, orientation::transposed>(dw, dy, x);
         if constexpr (wants_adjoint<decltype(db)>) db.accumulate(dy.rowwise().sum());
-        if constexpr (wants_adjoint<decltype(dx)>) dx.accumulate(w.transpose() * dy);
+        accumulate_product<orientation::transposed, orientation::as_is>(dx, w, dy);
     }
 };
 

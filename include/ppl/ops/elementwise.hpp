@@ -7,6 +7,7 @@
 
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
+#include "ppl/core/matrix_view.hpp"
 #include "ppl/core/shape.hpp"
 
 namespace ppl::ops {
@@ -25,29 +26,42 @@ inline shape broadcast_shape(const shape& a, const shape& b) {
 inline shape broadcast_shape(const shape& a, scalar_shape) { return a; }
 inline shape broadcast_shape(scalar_shape, const shape& b) { return b; }
 
-/// Calls f with the operand as an Eigen array of shape rows x cols (a broadcast column is
-/// replicated lazily; a scalar or a 1x1 value is passed as a scalar).
+/// Calls f with the operand as an Eigen array of shape rows x cols, or as a scalar when it is a
+/// constant or a 1x1 value. A broadcast column is read with an outer stride of 0, so a full
+/// operand and a column one are the same array type: f is compiled twice, not three times.
 template <class Operand, class F>
 inline void with_expanded(const Operand& a, Eigen::Index rows, Eigen::Index cols, F&& f) {
     if constexpr (std::is_arithmetic_v<Operand>) {
         f(a);
-    } else if (a.rows() == rows && a.cols() == cols) {
-        f(a.array());
-    } else if (a.rows() == 1 && a.cols() == 1) {
+    } else if (a.rows() == 1 && a.cols() == 1 && (rows != 1 || cols != 1)) {
         f(a(0, 0));
     } else {
-        f(a.col(0).replicate(1, cols).array());
+        const Eigen::Index stride = a.cols() == cols ? a.outerStride() : 0;
+        f(matrix_view<typename Operand::Scalar>(a.data(), rows, cols, Eigen::OuterStride<>(stride)).array());
     }
 }
 
 /// Adds an adjoint contribution (an array expression of the output's shape) to an operand's
-/// sink, summing over the batch when the operand was a broadcast column.
+/// sink, summing over the batch when the operand was a broadcast column, and over everything
+/// when it was a 1x1 value.
 template <class Sink, class Operand, class Contribution>
 inline void accumulate_broadcast(const Sink& sink, const Operand& operand, const Contribution& c) {
     if constexpr (wants_adjoint<Sink>) {
-        if (operand.cols() == c.cols() && operand.rows() == c.rows()) sink.accumulate(c.matrix());
-        else if (operand.rows() == 1 && operand.cols() == 1) sink.accumulate(Operand::PlainObject::Constant(1, 1, c.sum()));
-        else sink.accumulate(c.matrix().rowwise().sum());
+        if (operand.cols() == c.cols() && operand.rows() == c.rows()) {
+            sink.accumulate(c.matrix());
+        } else if (operand.rows() == 1 && operand.cols() == 1) {
+            sink.accumulate_pieces([&](auto& target, bool assign) {
+                const auto total = c.sum();
+                if (assign) target.resize(1, 1);
+                target(0, 0) = assign ? total : target(0, 0) + total;
+            });
+        } else {
+            // (a column: assigning would need a second compiled loop; zeroing it first is cheap)
+            sink.accumulate_pieces([&](auto& target, bool assign) {
+                if (assign) target.setZero(c.rows(), 1);
+                target.noalias() += c.matrix().rowwise().sum();
+            });
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include "ppl/core/node.hpp"
 #include "ppl/ops/elementwise.hpp"
+#include "ppl/ops/product.hpp"
 
 namespace ppl::ops {
 
@@ -16,12 +17,12 @@ struct matmul_op {
                  a, ", right is ", b);
         return {a.rows, b.cols};
     }
-    void forward(auto& y, const auto& a, const auto& b) const { y.noalias() = a * b; }
+    void forward(auto& y, const auto& a, const auto& b) const { assign_product(y, a, b); }
     // dA = dy B^T, dB = A^T dy
     void backward(const auto&, const auto& dy, const auto& da, const auto& db, const auto& a,
                   const auto& b) const {
-        if constexpr (wants_adjoint<decltype(da)>) da.accumulate(dy * b.transpose());
-        if constexpr (wants_adjoint<decltype(db)>) db.accumulate(a.transpose() * dy);
+        accumulate_product<orientation::as_is, orientation::transposed>(da, dy, b);
+        accumulate_product<orientation::transposed, orientation::as_is>(db, a, dy);
     }
 };
 

@@ -13,13 +13,12 @@ namespace ppl::ops {
 
 /// y ~ base noise, shaped like its operands broadcast together; they only give the shape.
 /// No gradient flows through it.
-template <fixed_string Site>
 struct noise_op {
     static constexpr std::string_view name = "noise";
     static constexpr bool blocks_gradient = true;
     static constexpr bool draws_noise = true;
     ppl::noise_kind kind;
-    [[nodiscard]] static constexpr std::string_view site_name() { return Site.view(); }
+    std::string_view site;  // names the site to the noise source; points at a template argument
     template <class... Shapes>
     shape infer(const Shapes&... shapes) const {
         std::optional<shape> out;
@@ -41,7 +40,7 @@ namespace ppl {
 /// Noise of the given kind for site `Site`, shaped like its sources broadcast together.
 template <fixed_string Site, node... Sources>
 [[nodiscard]] constexpr auto noise_like(noise_kind kind, Sources&&... shape_sources) {
-    return make_expr(ops::noise_op<Site>{kind}, std::forward<Sources>(shape_sources)...);
+    return make_expr(ops::noise_op{kind, Site.view()}, std::forward<Sources>(shape_sources)...);
 }
 
 }  // namespace ppl

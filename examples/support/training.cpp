@@ -1,0 +1,258 @@
+// The model-independent half of the training driver (see training.hpp), compiled once.
+#include "support/training.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "support/image_grid.hpp"
+
+namespace ppl::examples {
+
+// ---- command line ----------------------------------------------------------------------------
+
+command_line::command_line(const std::string& description, train_options& o) : app_(std::make_unique<CLI::App>(description)) {
+    CLI::App& app = *app_;
+    app.add_option("--epochs", o.epochs, "Training epochs")->check(CLI::NonNegativeNumber);
+    app.add_option("--batch", o.batch, "Batch size");
+    app.add_option("--seed", o.seed, "Seed for initialisation, shuffling and noise");
+    app.add_option("--threads", o.threads, "Threads for matrix products");
+    app.add_option("--data", o.data, "Folder with the four Fashion-MNIST .gz files");
+    app.add_option("--out", o.out, "Folder for PNG grids and the checkpoint");
+    app.add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
+    app.add_flag("--describe", o.describe, "Print one line per random site and exit");
+    app.add_option("--limit", o.limit, "Train on the first N images only (0: all)");
+    app.add_option("--lr", o.lr, "Adam learning rate");
+    app.add_option("--kl-warmup", o.kl_warmup, "Epochs over which the KL weight rises from 0 to 1");
+}
+
+command_line::~command_line() = default;
+
+void command_line::add_option(const std::string& flag, std::string& value, const std::string& help,
+                              const std::vector<std::string>& choices) {
+    CLI::Option* option = app_->add_option(flag, value, help);
+    if (!choices.empty()) option->check(CLI::IsMember(choices));
+}
+void command_line::add_option(const std::string& flag, double& value, const std::string& help) {
+    app_->add_option(flag, value, help);
+}
+void command_line::add_option(const std::string& flag, std::int64_t& value, const std::string& help) {
+    app_->add_option(flag, value, help);
+}
+
+std::optional<int> command_line::parse(int argc, char** argv) {
+    try {
+        app_->parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app_->exit(e);
+    }
+    return std::nullopt;
+}
+
+// ---- progress and checkpoint helpers ---------------------------------------------------------
+
+namespace {
+
+/// Progress within an epoch on stderr: redrawn in place on a terminal, every quarter otherwise.
+class progress {
+public:
+    progress(int epoch, Eigen::Index total) : epoch_(epoch), total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
+    void update(Eigen::Index done, double running_neg_elbo) const {
+        const Eigen::Index quarter = std::max<Eigen::Index>(total_ / 4, 1);
+        if (!terminal_ && done % quarter != 0 && done != total_) return;
+        const int width = 30, filled = static_cast<int>(width * done / total_);
+        std::cerr << (terminal_ ? "\r" : "") << "  epoch " << epoch_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
+                  << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total_
+                  << " batches, neg_elbo " << std::fixed << std::setprecision(2) << running_neg_elbo << std::defaultfloat
+                  << (terminal_ ? "" : "\n") << std::flush;
+        if (terminal_ && done == total_) std::cerr << "\r" << std::string(90, ' ') << "\r" << std::flush;
+    }
+
+private:
+    int epoch_;
+    Eigen::Index total_;
+    bool terminal_;
+};
+
+// The baselines' state as text: bit patterns, so that a resume continues exactly.
+std::string baselines_text(std::span<const baseline_state> states) {
+    std::ostringstream out;
+    for (const auto& s : states) out << std::bit_cast<std::uint64_t>(s.value) << ' ' << s.started << ' ';
+    return out.str();
+}
+void restore_baselines(const std::string& text, std::span<baseline_state> states) {
+    std::istringstream in(text);
+    for (auto& s : states) {
+        std::uint64_t bits = 0;
+        in >> bits >> s.started;
+        s.value = std::bit_cast<double>(bits);
+    }
+}
+
+// The options no flag parser can check alone; before anything is built from them.
+const train_options& checked(const train_options& o) {
+    if (o.batch < 1) fail("--batch ", o.batch, " must be at least 1");
+    if (!std::isfinite(o.lr) || o.lr <= 0) fail("learning rate --lr is ", o.lr, "; it must be a positive finite number");
+    return o;
+}
+
+}  // namespace
+
+// ---- the session -----------------------------------------------------------------------------
+
+struct training_session::state {
+    state(const train_options& o, std::vector<parameter*> p, std::span<baseline_state> b)
+        : options(checked(o)), params(std::move(p)), baselines(b), optimiser(params, {.lr = o.lr}), shuffle_rng(o.seed, 1) {}
+
+    train_options options;
+    std::vector<parameter*> params;
+    std::span<baseline_state> baselines;
+    adam optimiser;
+    random_stream shuffle_rng;
+    fashion_mnist data;
+    std::optional<batches> train_batches;
+    std::string checkpoint_path;
+    Eigen::Index test_batch = 0, test_count = 0;
+    // the running epoch
+    std::chrono::steady_clock::time_point start;
+    std::optional<progress> bar;
+    double total = 0;
+    Eigen::Index done = 0;
+};
+
+training_session::training_session(const train_options& o, std::vector<parameter*> params,
+                                   std::span<baseline_state> baselines)
+    : state_(std::make_unique<state>(o, std::move(params), baselines)), noise_rng_(o.seed, 2) {
+    state& s = *state_;
+    set_threads(o.threads);
+    if (!o.out.empty()) std::filesystem::create_directories(o.out);
+    s.checkpoint_path = o.out.empty() ? "" : (std::filesystem::path(o.out) / "checkpoint.ppl").string();
+
+    s.data = load_fashion_mnist(o.data);
+    if (o.limit > 0 && o.limit < s.data.train_images.cols()) s.data.train_images = s.data.train_images.leftCols(o.limit).eval();
+    std::cerr << "data: " << s.data.train_images.cols() << " training and " << s.data.test_images.cols()
+              << " test images from " << o.data << "\n";
+
+    if (o.resume) {
+        if (s.checkpoint_path.empty()) fail("--resume needs --out, the folder that holds checkpoint.ppl");
+        const checkpoint c = load_checkpoint(s.checkpoint_path);
+        restore_training_state(c, s.params, s.optimiser);
+        std::istringstream(c.value("rng.shuffle")) >> s.shuffle_rng;
+        std::istringstream(c.value("rng.noise")) >> noise_rng_;
+        restore_baselines(c.value("baselines"), s.baselines);
+        first_epoch_ = std::stoi(c.value("epoch"));
+        std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
+    }
+    s.train_batches.emplace(s.data.train_images, o.batch);
+    s.test_batch = std::min<Eigen::Index>(500, s.data.test_images.cols());
+    s.test_count = s.test_batch > 0 ? s.data.test_images.cols() / s.test_batch : 0;
+}
+
+training_session::~training_session() = default;
+
+Eigen::Index training_session::steps_per_epoch() const { return state_->train_batches->count(); }
+std::int64_t training_session::steps() const { return state_->optimiser.steps(); }
+
+void training_session::begin_epoch(int epoch) {
+    state& s = *state_;
+    s.start = std::chrono::steady_clock::now();
+    s.train_batches->shuffle(s.shuffle_rng);
+    s.bar.emplace(epoch + 1, steps_per_epoch());
+    s.total = 0;
+    s.done = 0;
+}
+
+const Eigen::MatrixXf& training_session::train_batch(Eigen::Index k) { return state_->train_batches->get(k); }
+
+step_options training_session::settings(double tau) const {
+    const state& s = *state_;
+    const double warm = s.options.kl_warmup > 0
+                            ? double(s.optimiser.steps() + 1) / (s.options.kl_warmup * double(steps_per_epoch()))
+                            : 1.0;
+    return {.tau = tau, .beta = std::min(1.0, warm)};
+}
+
+void training_session::finish_step(double neg_elbo) {
+    state& s = *state_;
+    s.optimiser.step();
+    s.total += neg_elbo;
+    ++s.done;
+    s.bar->update(s.done, s.total / double(s.done));
+}
+
+Eigen::Index training_session::test_batch_count() const { return state_->test_count; }
+
+Eigen::Map<const Eigen::MatrixXf> training_session::test_batch(Eigen::Index k) const {
+    const state& s = *state_;
+    return {s.data.test_images.data() + k * s.test_batch * s.data.test_images.rows(), s.data.test_images.rows(), s.test_batch};
+}
+
+random_stream training_session::evaluation_stream(int epoch) const {
+    return random_stream{state_->options.seed + 1000003ull * std::uint64_t(epoch + 1), 3};
+}
+
+void training_session::end_epoch(int epoch, double test_neg_elbo_total, std::optional<double> tau) {
+    state& s = *state_;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
+    std::cout << "epoch=" << epoch + 1 << " train_neg_elbo=" << std::fixed << std::setprecision(3)
+              << s.total / double(std::max<Eigen::Index>(s.done, 1))
+              << " test_neg_elbo=" << test_neg_elbo_total / double(std::max<Eigen::Index>(s.test_count, 1));
+    if (tau) std::cout << " tau=" << std::setprecision(4) << *tau;
+    std::cout << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat << std::endl;
+    if (s.checkpoint_path.empty()) return;
+    checkpoint c;
+    store_training_state(c, s.params, s.optimiser);
+    std::ostringstream shuffle, noise;
+    shuffle << s.shuffle_rng;
+    noise << noise_rng_;
+    c.text["rng.shuffle"] = shuffle.str();
+    c.text["rng.noise"] = noise.str();
+    c.text["baselines"] = baselines_text(s.baselines);
+    c.text["epoch"] = std::to_string(epoch + 1);
+    save_checkpoint(s.checkpoint_path, c);
+}
+
+bool training_session::wants_pictures() const { return !state_->options.out.empty(); }
+
+Eigen::MatrixXf training_session::picture_originals() const {
+    const auto& images = state_->data.test_images;
+    return images.leftCols(std::min<Eigen::Index>(32, images.cols()));
+}
+
+random_stream training_session::picture_stream() const { return random_stream{state_->options.seed, 4}; }
+
+void training_session::write_pictures(const Eigen::MatrixXf& originals, const Eigen::MatrixXf& reconstructions,
+                                      const Eigen::MatrixXf& samples) const {
+    const Eigen::Index shown = originals.cols();
+    // rows of the grid alternate: eight originals, then their reconstructions
+    Eigen::MatrixXf pairs = Eigen::MatrixXf::Zero(originals.rows(), 16 * ((shown + 7) / 8));
+    for (Eigen::Index k = 0; k < shown; ++k) {
+        pairs.col((k / 8) * 16 + k % 8) = originals.col(k);
+        pairs.col((k / 8) * 16 + 8 + k % 8) = reconstructions.col(k);
+    }
+    const auto dir = std::filesystem::path(state_->options.out);
+    write_image_grid((dir / "reconstructions.png").string(), pairs, 28, static_cast<int>(2 * ((shown + 7) / 8)), 8);
+    write_image_grid((dir / "samples.png").string(), samples, 28, 8, 8);
+    std::cerr << "pictures: " << (dir / "reconstructions.png").string() << " (odd rows: test images, even rows: "
+              << "reconstructions) and " << (dir / "samples.png").string() << " (decoded prior samples)\n"
+              << "checkpoint: " << state_->checkpoint_path << "\n";
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+int guarded_main(int (*body)(void*), void* context) {
+    try {
+        return body(context);
+    } catch (const ppl::error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace ppl::examples
