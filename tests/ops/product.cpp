@@ -1,22 +1,12 @@
 // Tests include/ppl/ops/product.hpp: the one product kernel, in every orientation, on matrices,
 // maps with a gap between columns, and adjoint sinks.
-#include <catch2/catch.hpp>
-
-#include <Eigen/Core>
-#include <ppl/ppl.hpp>
+#include "support/gradient_checker.hpp"
 
 using namespace ppl;
 using namespace ppl::ops;
+using namespace ppl::testing;
 
 namespace {
-using dmatrix = Eigen::MatrixXd;
-dmatrix naive(const dmatrix& a, const dmatrix& b) {  // plain triple loop as the reference
-    dmatrix out = dmatrix::Zero(a.rows(), b.cols());
-    for (Eigen::Index i = 0; i < a.rows(); ++i)
-        for (Eigen::Index j = 0; j < b.cols(); ++j)
-            for (Eigen::Index k = 0; k < a.cols(); ++k) out(i, j) += a(i, k) * b(k, j);
-    return out;
-}
 double gap(const dmatrix& a, const dmatrix& b) { return (a - b).cwiseAbs().maxCoeff(); }
 }  // namespace
 
@@ -26,15 +16,15 @@ TEST_CASE("product: every orientation against a triple loop, small and large", "
         const dmatrix at = a.transpose(), bt = b.transpose();
         dmatrix y(1, 1);  // the wrong shape on purpose: assign_product resizes
         assign_product(y, a, b);
-        CHECK(gap(y, naive(a, b)) < 1e-12 * double(n));
+        CHECK(gap(y, reference_product(a, b)) < 1e-12 * double(n));
         assign_product<orientation::transposed, orientation::as_is>(y, at, b);
-        CHECK(gap(y, naive(a, b)) < 1e-12 * double(n));
+        CHECK(gap(y, reference_product(a, b)) < 1e-12 * double(n));
         assign_product<orientation::as_is, orientation::transposed>(y, a, bt);
-        CHECK(gap(y, naive(a, b)) < 1e-12 * double(n));
+        CHECK(gap(y, reference_product(a, b)) < 1e-12 * double(n));
         assign_product<orientation::transposed, orientation::transposed>(y, at, bt);
-        CHECK(gap(y, naive(a, b)) < 1e-12 * double(n));
+        CHECK(gap(y, reference_product(a, b)) < 1e-12 * double(n));
         add_product(y, a, b);  // adds onto what is there
-        CHECK(gap(y, 2 * naive(a, b)) < 1e-12 * double(n));
+        CHECK(gap(y, 2 * reference_product(a, b)) < 1e-12 * double(n));
     }
 }
 
@@ -44,7 +34,7 @@ TEST_CASE("product: operands with a gap between columns are read in place", "[op
     const dmatrix b = dmatrix::Random(5, 3);
     dmatrix y;
     assign_product(y, top, b);
-    CHECK(gap(y, naive(dmatrix(top), b)) < 1e-12);
+    CHECK(gap(y, reference_product(dmatrix(top), b)) < 1e-12);
     const matrix_view<double> view = view_of(top);
     CHECK(view.outerStride() == 7);
     CHECK(view.rows() == 4);
@@ -57,8 +47,8 @@ TEST_CASE("product: an adjoint sink assigns first, then adds", "[ops][product]")
     const adjoint_sink<dmatrix> sink{&target, &fresh};
     accumulate_product(sink, a, b);
     CHECK(!fresh);
-    CHECK(gap(target, naive(a, b)) < 1e-12);
+    CHECK(gap(target, reference_product(a, b)) < 1e-12);
     accumulate_product<orientation::as_is, orientation::transposed>(sink, a, dmatrix(b.transpose()));
-    CHECK(gap(target, 2 * naive(a, b)) < 1e-12);
+    CHECK(gap(target, 2 * reference_product(a, b)) < 1e-12);
     accumulate_product(no_adjoint{}, a, b);  // compiles to nothing
 }

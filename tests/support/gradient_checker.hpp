@@ -136,4 +136,13 @@ inline dmatrix map_entries(const dmatrix& m, F f) {
     return out;
 }
 
+/// The matrix product by the plain triple loop: the reference for the ops that multiply matrices.
+inline dmatrix reference_product(const dmatrix& a, const dmatrix& b) {
+    dmatrix out = dmatrix::Zero(a.rows(), b.cols());
+    for (Eigen::Index i = 0; i < a.rows(); ++i)
+        for (Eigen::Index j = 0; j < b.cols(); ++j)
+            for (Eigen::Index k = 0; k < a.cols(); ++k) out(i, j) += a(i, k) * b(k, j);
+    return out;
+}
+
 }  // namespace ppl::testing
