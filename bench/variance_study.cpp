@@ -57,10 +57,11 @@ std::vector<double> estimates(const Eigen::VectorXd& logits0, const Eigen::Vecto
     state.samples = n;  // leave-one-out: the n samples of one trial form the group
     auto q = categorical(param(logits), 1);
     auto z = let<"z">(Estimator::template value<"c">(q, input<"tau">()));
-    Eigen::MatrixXd r = rewards, t = Eigen::MatrixXd::Constant(1, 1, tau);
+    Eigen::MatrixXd r = rewards, t = Eigen::MatrixXd::Constant(1, 1, tau), soft_samples = Eigen::MatrixXd::Zero(1, 1);
     std::vector<double> out;
     auto run = [&](auto& g) {
         if constexpr (std::remove_reference_t<decltype(g)>::template has_input<"tau">()) g.template set<"tau">(t);
+        if constexpr (std::remove_reference_t<decltype(g)>::template has_input<"hard_samples">()) g.template set<"hard_samples">(soft_samples);
         g.template set<"r">(r);
         for (int trial = 0; trial < trials; ++trial) {
             g.value_and_grad(stream_noise{&rng});

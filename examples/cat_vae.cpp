@@ -41,8 +41,11 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
     cat_vae_model(std::uint64_t seed, exponential_temperature s) : layers(seed), schedule(s) {}
 
     double temperature(std::int64_t step) const { return schedule(step); }
+    std::vector<parameter*> encoder_parameters() {
+        return {&this->enc1.weight, &this->enc1.bias, &this->enc2.weight, &this->enc2.bias};
+    }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
-        test.forward(images, rng, {.tau = schedule.minimum});
+        test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
         return test.loss_graph().template value<"logits">().array().logistic();
     }
     Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
@@ -70,10 +73,7 @@ int main(int argc, char** argv) {
     exponential_temperature schedule;
     flags.add_option("--estimator", estimator, "gumbel_softmax, straight_through or score_function",
                      {"gumbel_softmax", "straight_through", "score_function"});
-    flags.add_option("--tau0", schedule.initial, "Initial temperature");
-    flags.add_option("--tau-min", schedule.minimum, "Smallest temperature");
-    flags.add_option("--anneal-rate", schedule.rate, "r in tau = max(tau_min, tau0 exp(-r step))");
-    flags.add_option("--anneal-every", schedule.every, "Steps between temperature updates");
+    flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::guarded_main([&] {
         (void)schedule(0);  // checks the schedule's settings before any work

@@ -35,6 +35,9 @@ struct vae_model : vae_layers {
     explicit vae_model(std::uint64_t seed) : vae_layers(seed) {}
 
     static double temperature(std::int64_t) { return 1.0; }
+    std::vector<parameter*> encoder_parameters() {
+        return {&enc.weight, &enc.bias, &mu.weight, &mu.bias, &logvar.weight, &logvar.bias};
+    }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
         test.forward(images, rng);
         return test.loss_graph().value<"logits">().array().logistic();

@@ -30,6 +30,14 @@ command_line::command_line(const std::string& description, train_options& o) : a
     app.add_option("--limit", o.limit, "Train on the first N images only (0: all)");
     app.add_option("--lr", o.lr, "Adam learning rate");
     app.add_option("--kl-warmup", o.kl_warmup, "Epochs over which the KL weight rises from 0 to 1");
+    app.add_option("--variance-every", o.variance_every,
+                   "Every N steps, print the mean variance of M gradient estimates of the encoder (0: off)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--variance-draws", o.variance_draws, "M, the gradient estimates per --variance-every measurement")
+        ->check(CLI::Range(2, 100000));
+    app.add_flag("--binarize,!--no-binarize", o.binarize,
+                 "Dynamically binarized data: each pixel ~ Bernoulli(intensity), redrawn each epoch; the test set "
+                 "binarized once with a fixed seed");
 }
 
 command_line::~command_line() = default;
@@ -44,6 +52,13 @@ void command_line::add_option(const std::string& flag, double& value, const std:
 }
 void command_line::add_option(const std::string& flag, std::int64_t& value, const std::string& help) {
     app_->add_option(flag, value, help);
+}
+
+void command_line::add_temperature_options(exponential_temperature& schedule) {
+    app_->add_option("--tau0", schedule.initial, "Initial temperature");
+    app_->add_option("--tau-min", schedule.minimum, "Smallest temperature");
+    app_->add_option("--anneal-rate", schedule.rate, "r in tau = max(tau_min, tau0 exp(-r step))");
+    app_->add_option("--anneal-every", schedule.every, "Steps between temperature updates");
 }
 
 std::optional<int> command_line::parse(int argc, char** argv) {
@@ -104,6 +119,33 @@ const train_options& checked(const train_options& o) {
 
 }  // namespace
 
+// ---- gradient variance -----------------------------------------------------------------------
+
+gradient_spread::gradient_spread(std::vector<parameter*> params) : params_(std::move(params)) {
+    for (const parameter* p : params_) {
+        mean_.push_back(Eigen::ArrayXXd::Zero(p->grad.rows(), p->grad.cols()));
+        squares_.push_back(mean_.back());
+    }
+}
+
+void gradient_spread::add() {
+    ++count_;
+    for (std::size_t k = 0; k < params_.size(); ++k) {
+        const Eigen::ArrayXXd g = params_[k]->grad.cast<double>().array();
+        const Eigen::ArrayXXd before = g - mean_[k];
+        mean_[k] += before / double(count_);
+        squares_[k] += before * (g - mean_[k]);
+    }
+}
+
+double gradient_spread::mean_variance() const {
+    if (count_ < 2) fail("a gradient variance needs at least 2 draws; got ", count_);
+    double total = 0;
+    Eigen::Index entries = 0;
+    for (const auto& s : squares_) total += s.sum(), entries += s.size();
+    return entries > 0 ? total / double(count_ - 1) / double(entries) : 0.0;
+}
+
 // ---- the session -----------------------------------------------------------------------------
 
 struct training_session::state {
@@ -117,6 +159,8 @@ struct training_session::state {
     random_stream shuffle_rng;
     fashion_mnist data;
     std::optional<batches> train_batches;
+    random_stream binarize_rng;  // this epoch's binarization of the training batches
+    Eigen::MatrixXf binary_batch;
     std::string checkpoint_path;
     Eigen::Index test_batch = 0, test_count = 0;
     // the running epoch
@@ -137,7 +181,12 @@ training_session::training_session(const train_options& o, std::vector<parameter
     s.data = load_fashion_mnist(o.data);
     if (o.limit > 0 && o.limit < s.data.train_images.cols()) s.data.train_images = s.data.train_images.leftCols(o.limit).eval();
     std::cerr << "data: " << s.data.train_images.cols() << " training and " << s.data.test_images.cols()
-              << " test images from " << o.data << "\n";
+              << " test images from " << o.data << (o.binarize ? ", binarized" : "") << "\n";
+    if (o.binarize) {
+        // one fixed draw, whatever --seed, so that every run is scored on the same binary test set
+        random_stream test_rng{20261127, 7};
+        binarize(s.data.test_images, s.data.test_images, test_rng);
+    }
 
     if (o.resume) {
         if (s.checkpoint_path.empty()) fail("--resume needs --out, the folder that holds checkpoint.ppl");
@@ -163,12 +212,21 @@ void training_session::begin_epoch(int epoch) {
     state& s = *state_;
     s.start = std::chrono::steady_clock::now();
     s.train_batches->shuffle(s.shuffle_rng);
+    // a stream per epoch, so that a resumed run draws the same binary images
+    s.binarize_rng = random_stream{s.options.seed + 1000003ull * std::uint64_t(epoch + 1), 5};
     s.bar.emplace(epoch + 1, steps_per_epoch());
     s.total = 0;
     s.done = 0;
 }
 
-const Eigen::MatrixXf& training_session::train_batch(Eigen::Index k) { return state_->train_batches->get(k); }
+const Eigen::MatrixXf& training_session::train_batch(Eigen::Index k) {
+    state& s = *state_;
+    const Eigen::MatrixXf& intensities = s.train_batches->get(k);
+    if (!s.options.binarize) return intensities;
+    s.binary_batch.resize(intensities.rows(), intensities.cols());
+    binarize(intensities, s.binary_batch, s.binarize_rng);
+    return s.binary_batch;
+}
 
 step_options training_session::settings(double tau) const {
     const state& s = *state_;
@@ -197,13 +255,22 @@ random_stream training_session::evaluation_stream(int epoch) const {
     return random_stream{state_->options.seed + 1000003ull * std::uint64_t(epoch + 1), 3};
 }
 
-void training_session::end_epoch(int epoch, double test_neg_elbo_total, std::optional<double> tau) {
+random_stream training_session::variance_stream() const {
+    return random_stream{state_->options.seed + 1000003ull * std::uint64_t(steps() + 1), 6};
+}
+
+void training_session::report_variance(std::string_view site, std::string_view estimator, double value) const {
+    std::cout << "grad_variance step=" << steps() << " site=" << site << " estimator=" << estimator
+              << " value=" << std::setprecision(6) << value << std::defaultfloat << std::endl;
+}
+
+void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) {
     state& s = *state_;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
     std::cout << "epoch=" << epoch + 1 << " train_neg_elbo=" << std::fixed << std::setprecision(3)
-              << s.total / double(std::max<Eigen::Index>(s.done, 1))
-              << " test_neg_elbo=" << test_neg_elbo_total / double(std::max<Eigen::Index>(s.test_count, 1));
-    if (tau) std::cout << " tau=" << std::setprecision(4) << *tau;
+              << s.total / double(std::max<Eigen::Index>(s.done, 1)) << " test_neg_elbo=" << evaluation.test_neg_elbo;
+    if (evaluation.test_neg_elbo_relaxed) std::cout << " test_neg_elbo_relaxed=" << *evaluation.test_neg_elbo_relaxed;
+    if (evaluation.tau) std::cout << " tau=" << std::setprecision(4) << *evaluation.tau;
     std::cout << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat << std::endl;
     if (s.checkpoint_path.empty()) return;
     checkpoint c;

@@ -37,6 +37,25 @@ struct train_options {
     Eigen::Index limit = 0;  // use only the first N training images (0: all)
     double lr = 1e-3;
     double kl_warmup = 0;    // epochs over which beta rises linearly from 0 to 1 (0: off)
+    bool binarize = false;   // pixels ~ Bernoulli(intensity): redrawn each epoch for training, once for the test set
+    std::int64_t variance_every = 0;  // every N steps, the variance of the encoder's gradient (0: off)
+    int variance_draws = 100;         // M independent gradient estimates per measurement
+};
+
+/// The spread of M gradient estimates of some parameters: per entry, Welford's running mean and
+/// sum of squared deviations, then the unbiased variance averaged over all entries.
+class gradient_spread {
+public:
+    explicit gradient_spread(std::vector<parameter*> params);
+    /// Records the parameters' current gradients as one estimate.
+    void add();
+    /// mean over entries of sum_m (g_m - mean)^2 / (M - 1).
+    [[nodiscard]] double mean_variance() const;
+
+private:
+    std::vector<parameter*> params_;
+    std::vector<Eigen::ArrayXXd> mean_, squares_;
+    int count_ = 0;
 };
 
 /// A training example's command line: the shared flags of train_options, plus the example's own.
@@ -52,6 +71,8 @@ public:
                     const std::vector<std::string>& choices = {});
     void add_option(const std::string& flag, double& value, const std::string& help);
     void add_option(const std::string& flag, std::int64_t& value, const std::string& help);
+    /// --tau0, --tau-min, --anneal-rate and --anneal-every, the settings of a temperature schedule.
+    void add_temperature_options(exponential_temperature& schedule);
 
     /// Parses the arguments. Returns the exit status when the program should stop here (after
     /// --help, or with a message for a bad flag), nothing when it should go on.
@@ -59,6 +80,13 @@ public:
 
 private:
     std::unique_ptr<CLI::App> app_;
+};
+
+/// An epoch's test-set numbers, per data point.
+struct epoch_evaluation {
+    double test_neg_elbo = 0;                       // the discrete model's -ELBO (hard samples)
+    std::optional<double> test_neg_elbo_relaxed{};  // the relaxed bound, a diagnostic of soft relaxed sites
+    std::optional<double> tau{};                    // the temperature, for models with relaxed sites
 };
 
 /// Everything of a training run that does not depend on the model's type: the data, the Adam
@@ -86,14 +114,20 @@ public:
     /// Takes the Adam step on the gradients just computed, and updates the progress bar.
     void finish_step(double neg_elbo);
 
+    /// The noise of the --variance-every draws at the current step: a stream of its own, so that
+    /// measuring never changes training.
+    [[nodiscard]] random_stream variance_stream() const;
+    /// Prints `grad_variance step=<s> site=<name> estimator=<e> value=<v>`.
+    void report_variance(std::string_view site, std::string_view estimator, double value) const;
+
     /// The test set in batches, with a noise stream of its own per epoch, so that evaluation
     /// never changes training.
     [[nodiscard]] Eigen::Index test_batch_count() const;
     [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> test_batch(Eigen::Index k) const;
     [[nodiscard]] random_stream evaluation_stream(int epoch) const;
 
-    /// Prints the epoch line (tau only when the model has relaxed sites) and writes the checkpoint.
-    void end_epoch(int epoch, double test_neg_elbo_total, std::optional<double> tau);
+    /// Prints the epoch line and writes the checkpoint.
+    void end_epoch(int epoch, const epoch_evaluation& evaluation);
 
     /// Pictures, written when --out is given: test images with their reconstructions, and
     /// decoded samples from the prior.
@@ -110,9 +144,41 @@ private:
     int first_epoch_ = 0;
 };
 
+/// The mean -ELBO per test image of `objective`, with the evaluation noise of `epoch`.
+template <class Objective>
+double evaluate(Objective& objective, const training_session& session, int epoch, step_options settings) {
+    random_stream noise = session.evaluation_stream(epoch);
+    double total = 0;
+    Eigen::Index images = 0;
+    for (Eigen::Index k = 0; k < session.test_batch_count(); ++k) {
+        const auto batch = session.test_batch(k);
+        total += objective.forward(batch, noise, settings).neg_elbo * double(batch.cols());
+        images += batch.cols();
+    }
+    return total / double(std::max<Eigen::Index>(images, 1));
+}
+
+/// --variance-every: M gradient estimates of the encoder's parameters on one batch, each with the
+/// baselines as they are now (restored after every draw), then the mean per-parameter variance.
+template <class Model>
+void measure_gradient_variance(Model& model, training_session& session, const Eigen::MatrixXf& batch, step_options settings,
+                               const train_options& options) {
+    using objective = std::remove_cvref_t<decltype(model.train)>;
+    using first_site = at_t<0, typename objective::sites_type>;
+    const auto saved = model.train.baselines();
+    gradient_spread spread(model.encoder_parameters());
+    random_stream noise = session.variance_stream();
+    for (int m = 0; m < options.variance_draws; ++m) {
+        model.train.value_and_grad(batch, noise, settings);
+        spread.add();
+        model.train.baselines() = saved;
+    }
+    session.report_variance(first_site::name, estimator_of<first_site>::name, spread.mean_variance());
+}
+
 /// Trains `model` as the options say. The model provides: train and test objectives (sharing
-/// parameters), uses_temperature, temperature(step), reconstruct(images, rng) and
-/// sample_images(count, rng).
+/// parameters), uses_temperature, temperature(step), reconstruct(images, rng),
+/// sample_images(count, rng) and encoder_parameters().
 template <class Model>
 int train(Model& model, const train_options& options) {
     if (options.describe) {
@@ -125,14 +191,18 @@ int train(Model& model, const train_options& options) {
         double tau = 1;
         for (Eigen::Index k = 0; k < session.steps_per_epoch(); ++k) {
             tau = model.temperature(session.steps());
-            const step_result r = model.train.value_and_grad(session.train_batch(k), session.noise(), session.settings(tau));
+            const Eigen::MatrixXf& batch = session.train_batch(k);
+            if (options.variance_every > 0 && session.steps() % options.variance_every == 0)
+                measure_gradient_variance(model, session, batch, session.settings(tau), options);
+            const step_result r = model.train.value_and_grad(batch, session.noise(), session.settings(tau));
             session.finish_step(r.neg_elbo);
         }
-        random_stream evaluation = session.evaluation_stream(epoch);
-        double test_total = 0;
-        for (Eigen::Index k = 0; k < session.test_batch_count(); ++k)
-            test_total += model.test.forward(session.test_batch(k), evaluation, {.tau = tau}).neg_elbo;
-        session.end_epoch(epoch, test_total, model.uses_temperature ? std::optional<double>(tau) : std::nullopt);
+        // the discrete model's bound: relaxed sites draw exact one-hot samples (SPEC section 8)
+        epoch_evaluation evaluation{.test_neg_elbo = evaluate(model.test, session, epoch, {.tau = tau, .hard_samples = true})};
+        if constexpr (std::remove_cvref_t<decltype(model.test)>::has_soft_sites)
+            evaluation.test_neg_elbo_relaxed = evaluate(model.test, session, epoch, {.tau = tau});
+        if (model.uses_temperature) evaluation.tau = tau;
+        session.end_epoch(epoch, evaluation);
     }
     if (session.wants_pictures()) {
         random_stream pictures = session.picture_stream();

@@ -31,6 +31,7 @@
 #include "ppl/nn/parameter.hpp"
 #include "ppl/nn/sgd.hpp"
 #include "ppl/data/batches.hpp"
+#include "ppl/data/binarize.hpp"
 #include "ppl/data/fashion_mnist.hpp"
 #include "ppl/data/idx.hpp"
 #include "ppl/core/noise.hpp"

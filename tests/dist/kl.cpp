@@ -54,6 +54,15 @@ TEST_CASE("kl: bernoulli || bernoulli", "[dist][kl]") {
                       }));
 }
 
+TEST_CASE("kl: bernoulli || uniform bernoulli is log 2 - H(q)", "[dist][kl]") {
+    const dmatrix l = random_matrix(3, 4, -6, 6, 11);
+    check_gradient<1>([](auto a) { return kl_terms(bernoulli_logits(a), uniform_bernoulli()); }, {l},
+                      entrywise<1>([](double a) {
+                          const double p = 1 / (1 + std::exp(-a));
+                          return p * std::log(2 * p) + (1 - p) * std::log(2 * (1 - p));
+                      }));
+}
+
 TEST_CASE("kl: the registry knows which pairs are closed-form", "[dist][kl]") {
     using nq = decltype(normal(std::declval<input_leaf<"a">>(), std::declval<input_leaf<"b">>()));
     using lq = decltype(laplace(std::declval<input_leaf<"a">>(), std::declval<input_leaf<"b">>()));

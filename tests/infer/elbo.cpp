@@ -121,3 +121,23 @@ TEST_CASE("elbo: relaxed sites stay finite at tau = 0.05 with logits of +-30", "
         CHECK(logits.grad.allFinite());
     }
 }
+
+TEST_CASE("elbo: hard_samples scores the discrete model, the value straight_through trains", "[infer][elbo]") {
+    random_stream init{10};
+    dense enc{6, 6, init, "enc"}, dec{6, 6, init, "dec"};
+    auto x = data<"x">();
+    auto soft = elbo(observe(bernoulli_logits(dec(sample<"c">(categorical(enc(x), 2), uniform_categorical()))), x));
+    auto hard = elbo(observe(bernoulli_logits(dec(sample<"c", straight_through>(categorical(enc(x), 2), uniform_categorical()))), x));
+    static_assert(decltype(soft)::has_soft_sites);
+    static_assert(!decltype(hard)::has_soft_sites);
+    const Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(6, 7).array() > 0).cast<float>();
+    random_stream soft_noise{11}, hard_noise{11};  // one Gumbel draw for both
+    const double discrete = soft.forward(batch, soft_noise, {.tau = 0.5, .hard_samples = true}).neg_elbo;
+    const Eigen::MatrixXf c = soft.loss_graph().value<"c">();
+    CHECK(discrete == Approx(hard.forward(batch, hard_noise, {.tau = 0.5}).neg_elbo).epsilon(1e-6));
+    CHECK((c.array() == 0 || c.array() == 1).all());
+    CHECK(c.colwise().sum().isApproxToConstant(2.0f));  // one class in each of the 2 groups
+    random_stream again{11};
+    const double relaxed = soft.forward(batch, again, {.tau = 0.5}).neg_elbo;
+    CHECK(relaxed != Approx(discrete));
+}

@@ -33,10 +33,8 @@ struct bernoulli_family {
     static auto relaxed(no_settings, const auto& logits, const Tau& tau) {
         return sigmoid((logits + noise_like<Site>(noise_kind::logistic, logits)) / tau);
     }
-    template <class Soft>
-    static auto hard(no_settings, Soft&& soft) {
-        return hard_threshold(std::forward<Soft>(soft), 0.5);
-    }
+    // a relaxed sample's discrete value: sigmoid((l + L) / tau) > 1/2 exactly when l + L > 0
+    static ops::hard_threshold_op hard_rule(no_settings) { return {{}, 0.5}; }
 };
 
 /// Bernoulli with probability sigmoid(logits); NaN logits raise ppl::error on the pass that sees them.
@@ -53,5 +51,15 @@ template <node Probs>
     auto l = log(p) - log(1.0 - p);
     return distribution<bernoulli_family, decltype(l)>{{std::move(l)}};
 }
+
+/// The uniform prior Bernoulli(1/2) for every unit; KL(Bern(q) || Bern(1/2)) = log 2 - H(q).
+struct uniform_bernoulli_prior {
+    using family = bernoulli_family;
+    std::tuple<> params{};
+    no_settings settings{};
+};
+
+/// The uniform prior Bernoulli(1/2) on every entry of the posterior's shape.
+[[nodiscard]] constexpr uniform_bernoulli_prior uniform_bernoulli() { return {}; }
 
 }  // namespace ppl

@@ -36,10 +36,8 @@ struct categorical_family {
     static auto relaxed(ops::group_layout layout, const auto& logits, const Tau& tau) {
         return softmax((logits + noise_like<Site>(noise_kind::gumbel, logits)) / tau, layout);
     }
-    template <class Soft>
-    static auto hard(ops::group_layout layout, Soft&& soft) {
-        return one_hot_argmax(std::forward<Soft>(soft), layout);
-    }
+    // a relaxed sample's discrete value: the one-hot of its argmax, which is argmax(logits + g)
+    static ops::one_hot_argmax_op hard_rule(ops::group_layout layout) { return {layout}; }
 };
 
 /// G = `groups` independent categoricals per column, from logits of G*K rows (K consecutive rows

@@ -6,7 +6,8 @@
 //   log_prob(settings, params..., value)    elementwise log-density terms (column sums = log p);
 //   rsample<Site>(settings, params...)      a pathwise sample (reparameterizable families);
 //   draw<Site>(settings, params...)         a sample with no gradient path (score function);
-//   relaxed<Site>(settings, params..., tau) and hard(settings, soft)   (relaxable families).
+//   relaxed<Site>(settings, params..., tau) and hard_rule(settings), the op that turns a relaxed
+//   sample into its discrete value                              (relaxable families).
 #include <cmath>
 #include <string_view>
 #include <tuple>

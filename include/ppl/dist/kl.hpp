@@ -71,6 +71,14 @@ template <class L1, class L2>
     return sigmoid(l1) * (softplus(-l2) - softplus(-l1)) + sigmoid(-l1) * (softplus(l2) - softplus(l1));
 }
 
+/// KL(Bern(p) || Bern(1/2)) = log 2 + p log p + (1 - p) log(1 - p)
+///                          = log 2 - p softplus(-l) - (1 - p) softplus(l).
+template <class L>
+[[nodiscard]] auto kl_terms(const distribution<bernoulli_family, L>& q, const uniform_bernoulli_prior&) {
+    const auto& l = std::get<0>(q.params);
+    return std::log(2.0) - (sigmoid(l) * softplus(-l) + sigmoid(-l) * softplus(l));
+}
+
 /// True when KL(Q || P) has a registered closed form.
 template <class Q, class P>
 inline constexpr bool has_analytic_kl = requires(const Q& q, const P& p) { kl_terms(q, p); };

@@ -3,19 +3,34 @@
 #include <string_view>
 #include <tuple>
 
+#include "ppl/core/node.hpp"
 #include "ppl/dist/family.hpp"
+#include "ppl/ops/hard_when.hpp"
 
 namespace ppl {
 
+/// The flag input soft relaxed sites read: 1 makes them draw exact discrete samples, 0 soft ones
+/// (objectives bind it from step_options::hard_samples).
+inline constexpr input_leaf<"hard_samples"> hard_samples_input{};
+
+namespace detail {
+// The relaxed sample of d's family at temperature tau.
+template <fixed_string Site, class D, class Tau>
+auto relaxed_sample(const D& d, const Tau& tau) {
+    return std::apply([&](const auto&... p) { return family_of<D>::template relaxed<Site>(d.settings, p..., tau); },
+                      d.params);
+}
+}  // namespace detail
+
 /// Gumbel-softmax (Concrete): z = softmax((logits + g) / tau), g ~ Gumbel(0, 1), a point in the
 /// simplex that is differentiable in the logits. Biased towards the uniform vector as tau grows;
-/// the variance of its gradient grows like 1 / tau^2 as tau shrinks.
+/// the variance of its gradient grows like 1 / tau^2 as tau shrinks. With hard samples requested
+/// (evaluation), z = onehot(argmax(logits + g)), an exact draw from Categorical(softmax(logits)).
 struct gumbel_softmax {
     static constexpr std::string_view name = "gumbel_softmax";
     template <fixed_string Site, class D, class Tau>
     static auto value(const D& d, const Tau& tau) {
-        return std::apply([&](const auto&... p) { return family_of<D>::template relaxed<Site>(d.settings, p..., tau); },
-                          d.params);
+        return hard_when(family_of<D>::hard_rule(d.settings), detail::relaxed_sample<Site>(d, tau), hard_samples_input);
     }
 };
 
@@ -25,7 +40,7 @@ struct straight_through {
     static constexpr std::string_view name = "straight_through";
     template <fixed_string Site, class D, class Tau>
     static auto value(const D& d, const Tau& tau) {
-        return family_of<D>::hard(d.settings, gumbel_softmax::value<Site>(d, tau));
+        return make_expr(family_of<D>::hard_rule(d.settings), detail::relaxed_sample<Site>(d, tau));
     }
 };
 

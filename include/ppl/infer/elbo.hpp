@@ -43,6 +43,9 @@ struct elbo_settings {
 struct step_options {
     double tau = 1.0;   // temperature of relaxed sites
     double beta = 1.0;  // weight of the KL terms (KL warm-up anneals it from 0 to 1)
+    // Relaxed sites draw exact discrete samples, onehot(argmax(logits + g)), instead of soft ones:
+    // the value is then the -ELBO of the discrete model (evaluation; gradients pass straight through).
+    bool hard_samples = false;
 };
 
 /// What one step reports, per data point.
@@ -180,6 +183,10 @@ private:
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
 
 public:
+    /// True when some site is relaxed with soft samples (gumbel_softmax): its training value is the
+    /// relaxed bound, and step_options::hard_samples changes what forward() computes.
+    static constexpr bool has_soft_sites = graph_type::template has_input<"hard_samples">();
+
     explicit elbo_objective(elbo_settings settings, Observations... observed)
         : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {
         // checked here, not in the class body, where a failure would also hide the constructor
@@ -211,6 +218,7 @@ public:
             fail("KL weight beta is ", options.beta, "; it must be a finite number >= 0");
         tau_(0, 0) = static_cast<scalar>(options.tau);
         beta_(0, 0) = static_cast<scalar>(options.beta);
+        hard_(0, 0) = options.hard_samples ? scalar(1) : scalar(0);
         bind_inputs(batch);
         double loss = 0;
         if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
@@ -264,6 +272,7 @@ private:
     void bind_inputs(const Batch& batch) {
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"beta">()) graph_.template set<"beta">(beta_);
+        if constexpr (has_soft_sites) graph_.template set<"hard_samples">(hard_);
         bind_data(batch);
     }
 
@@ -283,7 +292,7 @@ private:
     elbo_settings settings_;
     std::array<baseline_state, site_count> states_{};
     graph_type graph_;
-    matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), replicated_;
+    matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), hard_ = matrix::Zero(1, 1), replicated_;
 };
 
 /// The negative ELBO of the observations' model, with default settings.

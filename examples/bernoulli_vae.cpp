@@ -1,0 +1,111 @@
+// The binary-latent VAE of the discrete-estimator papers (REBAR, RELAX, DisARM): 200 Bernoulli
+// latent units with a uniform Bernoulli(1/2) prior, on dynamically binarized Fashion-MNIST.
+//   bernoulli_vae --layers linear|nonlinear --estimator gumbel_softmax|straight_through|score_function
+// --layers linear:    784 -> 200 logits;              200 -> 784 logits.
+// --layers nonlinear: 784-200-200 tanh -> 200 logits; 200-200-200 tanh -> 784 logits.
+#include <ppl/ppl.hpp>
+
+#include "support/training.hpp"
+
+using namespace ppl;
+
+namespace {
+
+constexpr Eigen::Index latents = 200, hidden = 200, pixels = 784;
+
+struct linear_layers {
+    dense enc, dec;
+    explicit linear_layers(random_stream& init)
+        : enc{pixels, latents, init, "enc"}, dec{latents, pixels, init, "dec"} {}
+    auto encode(const auto& x) { return enc(x); }
+    std::vector<parameter*> encoder() { return {&enc.weight, &enc.bias}; }
+    auto decode(const auto& b) { return dec(b); }
+};
+
+struct nonlinear_layers {
+    dense enc1, enc2, enc3, dec1, dec2, dec3;
+    explicit nonlinear_layers(random_stream& init)
+        : enc1{pixels, hidden, init, "enc1"}, enc2{hidden, hidden, init, "enc2"}, enc3{hidden, latents, init, "enc3"},
+          dec1{latents, hidden, init, "dec1"}, dec2{hidden, hidden, init, "dec2"}, dec3{hidden, pixels, init, "dec3"} {}
+    auto encode(const auto& x) { return enc3(tanh(enc2(tanh(enc1(x))))); }
+    std::vector<parameter*> encoder() {
+        return {&enc1.weight, &enc1.bias, &enc2.weight, &enc2.bias, &enc3.weight, &enc3.bias};
+    }
+    auto decode(const auto& b) { return dec3(tanh(dec2(tanh(dec1(b))))); }
+};
+
+template <class Estimator, class Layers>
+struct bernoulli_vae_layers {
+    random_stream init;
+    Layers layers{init};
+
+    explicit bernoulli_vae_layers(std::uint64_t seed) : init(seed) {}
+
+    // x -> logits (200) -> b ~ Bernoulli per unit (relaxed or not) -> Bernoulli(sigmoid(dec(b))) over 784 pixels
+    auto model() {
+        auto x = data<"x">();
+        auto b = sample<"b", Estimator>(bernoulli_logits(layers.encode(x)), uniform_bernoulli());
+        return observe(bernoulli_logits(let<"logits">(layers.decode(b))), x);
+    }
+    auto decoder() { return sum(let<"image">(sigmoid(layers.decode(input<"b">())))); }
+};
+
+template <class Estimator, class Layers>
+struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
+    using base = bernoulli_vae_layers<Estimator, Layers>;
+    static constexpr bool uses_temperature = !is_score_function_v<Estimator>;
+    using objective = decltype(elbo(std::declval<base&>().model()));
+    objective train{elbo(base::model())};
+    objective test{elbo(base::model())};
+    graph<decltype(std::declval<base&>().decoder())> decode{base::decoder()};
+    exponential_temperature schedule;
+
+    bernoulli_vae_model(std::uint64_t seed, exponential_temperature s) : base(seed), schedule(s) {}
+
+    double temperature(std::int64_t step) const { return schedule(step); }
+    std::vector<parameter*> encoder_parameters() { return this->layers.encoder(); }
+    Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
+        test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
+        return test.loss_graph().template value<"logits">().array().logistic();
+    }
+    Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
+        Eigen::MatrixXf b(latents, count);  // uniform bits: the prior
+        for (Eigen::Index i = 0; i < b.size(); ++i) b.data()[i] = static_cast<float>(rng.bits() & 1u);
+        decode.template set<"b">(b);
+        decode.forward();
+        return decode.template value<"image">();
+    }
+};
+
+template <class Estimator>
+int run(const std::string& layers, const examples::train_options& options, const exponential_temperature& schedule) {
+    if (layers == "nonlinear") {
+        bernoulli_vae_model<Estimator, nonlinear_layers> model(options.seed, schedule);
+        return examples::train(model, options);
+    }
+    bernoulli_vae_model<Estimator, linear_layers> model(options.seed, schedule);
+    return examples::train(model, options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    examples::train_options options;
+    options.binarize = true;  // the papers' workload; --no-binarize trains on intensities
+    examples::command_line flags("Bernoulli VAE (200 binary latents, uniform prior) on binarized Fashion-MNIST, "
+                                 "trained with ppl", options);
+    std::string estimator = "gumbel_softmax", layers = "linear";
+    exponential_temperature schedule;
+    flags.add_option("--estimator", estimator, "gumbel_softmax, straight_through or score_function",
+                     {"gumbel_softmax", "straight_through", "score_function"});
+    flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)",
+                     {"linear", "nonlinear"});
+    flags.add_temperature_options(schedule);
+    if (const auto status = flags.parse(argc, argv)) return *status;
+    return examples::guarded_main([&] {
+        (void)schedule(0);  // checks the schedule's settings before any work
+        if (estimator == "straight_through") return run<straight_through>(layers, options, schedule);
+        if (estimator == "score_function") return run<score_function<moving_average>>(layers, options, schedule);
+        return run<gumbel_softmax>(layers, options, schedule);
+    });
+}
