@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The estimator benchmark: every estimator legal for each discrete VAE, on dynamically binarized
+# Fashion-MNIST, with one fixed budget of steps and several seeds; scored by the discrete model's
+# test -ELBO. Writes the logs, docs/estimator_benchmark.md and its two plots.
+# The defaults (20 epochs = 9360 steps, 3 seeds, 2 runs side by side) take about 25 minutes on 2 cores.
+# Usage: bench/estimator_table.sh [--epochs 20] [--seeds "0 1 2"] [--jobs 2] [--build build/release]
+#                                 [--logs build/estimator_benchmark] [--docs docs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+epochs=20 seeds="0 1 2" jobs=2 build=build/release logs=build/estimator_benchmark docs=docs
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --epochs) epochs="$2"; shift 2 ;;
+    --seeds) seeds="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    --build) build="$2"; shift 2 ;;
+    --logs) logs="$2"; shift 2 ;;
+    --docs) docs="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for program in bernoulli_vae cat_vae; do
+  [ -x "$build/examples/$program" ] || { echo "missing $build/examples/$program: build the examples first" >&2; exit 1; }
+done
+mkdir -p "$logs"
+# 60000 / 128 = 468 steps per epoch; the gradient variance every 2 epochs, from 100 draws
+variance_every=936
+estimators="gumbel_softmax straight_through score_function"
+runs=()
+for seed in $seeds; do
+  for estimator in $estimators; do
+    runs+=("bernoulli_vae_linear $estimator $seed bernoulli_vae --layers linear")
+    runs+=("bernoulli_vae_nonlinear $estimator $seed bernoulli_vae --layers nonlinear")
+    runs+=("cat_vae $estimator $seed cat_vae --binarize")
+  done
+done
+echo "${#runs[@]} runs of $epochs epochs, $jobs at a time; logs in $logs" >&2
+start=$(date +%s)
+run_one() {  # model estimator seed program flags...
+  local model=$1 estimator=$2 seed=$3 program=$4
+  shift 4
+  local log="$logs/${model}_${estimator}_${seed}.log"
+  OPENBLAS_NUM_THREADS=1 "$build/examples/$program" "$@" --estimator "$estimator" --seed "$seed" --epochs "$epochs" \
+    --variance-every "$variance_every" > "$log.tmp" 2> /dev/null
+  mv "$log.tmp" "$log"
+  echo "done: $model $estimator seed $seed ($(grep -c '^epoch=' "$log") epochs)" >&2
+}
+export -f run_one
+export build logs epochs variance_every
+printf '%s\n' "${runs[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}'
+/usr/bin/python3 bench/plot_estimator_table.py "$logs" "$docs" \
+  "bench/estimator_table.sh --epochs $epochs --seeds \"$seeds\" --jobs $jobs" "$(( $(date +%s) - start ))"
