@@ -28,6 +28,32 @@ TEST_CASE("product: every orientation against a triple loop, small and large", "
     }
 }
 
+TEST_CASE("product: one row or one column (batch 1), every orientation, also from maps with a gap", "[ops][product]") {
+    struct dims { Eigen::Index m, k, n; };
+    for (const dims d : {dims{5, 4, 1}, dims{1, 4, 5}, dims{1, 4, 1}, dims{5, 1, 1}, dims{1, 1, 5}, dims{5, 1, 3}}) {
+        INFO("m " << d.m << ", k " << d.k << ", n " << d.n);
+        const dmatrix a = dmatrix::Random(d.m, d.k), b = dmatrix::Random(d.k, d.n), expected = reference_product(a, b);
+        // each operand stored as it is and transposed, inside a taller matrix: outer stride rows + 3
+        dmatrix a_store = dmatrix::Random(d.m + 3, d.k), at_store = dmatrix::Random(d.k + 3, d.m);
+        dmatrix b_store = dmatrix::Random(d.k + 3, d.n), bt_store = dmatrix::Random(d.n + 3, d.k);
+        a_store.topRows(d.m) = a, at_store.topRows(d.k) = a.transpose();
+        b_store.topRows(d.k) = b, bt_store.topRows(d.n) = b.transpose();
+        const auto as = a_store.topRows(d.m), ats = at_store.topRows(d.k);
+        const auto bs = b_store.topRows(d.k), bts = bt_store.topRows(d.n);
+        dmatrix y;
+        assign_product(y, as, bs);
+        CHECK(gap(y, expected) < 1e-12);
+        assign_product<orientation::transposed, orientation::as_is>(y, ats, bs);
+        CHECK(gap(y, expected) < 1e-12);
+        assign_product<orientation::as_is, orientation::transposed>(y, as, bts);
+        CHECK(gap(y, expected) < 1e-12);
+        assign_product<orientation::transposed, orientation::transposed>(y, ats, bts);
+        CHECK(gap(y, expected) < 1e-12);
+        add_product<orientation::transposed, orientation::transposed>(y, dmatrix(ats), dmatrix(bts));
+        CHECK(gap(y, 2 * expected) < 1e-12);
+    }
+}
+
 TEST_CASE("product: operands with a gap between columns are read in place", "[ops][product]") {
     const dmatrix big = dmatrix::Random(7, 5);
     const auto top = big.topRows(4);  // outer stride 7, not 4

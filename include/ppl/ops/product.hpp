@@ -6,6 +6,8 @@
 // machinery again. Here the operands are first viewed as plain column-major memory, so the
 // compiler builds the product once per scalar type and pair of orientations.
 #include <Eigen/Core>
+#include <algorithm>
+#include <type_traits>
 
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/matrix_view.hpp"
@@ -20,7 +22,59 @@ enum class orientation : bool { as_is, transposed };
 namespace ppl::detail {
 using ops::orientation;
 
-// C += op(A) op(B). Eigen sends large products to BLAS when EIGEN_USE_BLAS is defined.
+#ifdef EIGEN_USE_BLAS
+// BLAS's leading dimension of a view: its outer stride, which BLAS needs to be at least the rows
+// (a single column may carry any stride, since only one column is read).
+template <class Scalar>
+[[nodiscard]] inline int leading_dimension(const matrix_view<Scalar>& m) {
+    const Eigen::Index rows = std::max<Eigen::Index>(1, m.rows());
+    return static_cast<int>(m.cols() <= 1 ? rows : std::max(rows, m.outerStride()));
+}
+
+// Scalar-typed entry points of BLAS's gemm (C += op(A) op(B)) and gemv (y += op(A) x).
+inline void blas_gemm(char ta, char tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
+                      int ldc) {
+    const float one = 1;
+    sgemm_(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &one, c, &ldc);
+}
+inline void blas_gemm(char ta, char tb, int m, int n, int k, const double* a, int lda, const double* b, int ldb, double* c,
+                      int ldc) {
+    const double one = 1;
+    dgemm_(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &one, c, &ldc);
+}
+inline void blas_gemv(char t, int rows, int cols, const float* a, int lda, const float* x, int incx, float* y) {
+    const float one = 1;
+    const int incy = 1;
+    sgemv_(&t, &rows, &cols, &one, a, &lda, x, &incx, &one, y, &incy);
+}
+inline void blas_gemv(char t, int rows, int cols, const double* a, int lda, const double* x, int incx, double* y) {
+    const double one = 1;
+    const int incy = 1;
+    dgemv_(&t, &rows, &cols, &one, a, &lda, x, &incx, &one, y, &incy);
+}
+
+// C += op(A) op(B) by one BLAS call: Eigen's product dispatch (GEMM, GEMV and coefficient paths
+// for every shape) would otherwise be compiled into every model. A product with one row or one
+// column (batch 1) goes to gemv, which is several times faster there than gemm.
+template <orientation OA, orientation OB, class Scalar>
+inline void add_product(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& c, const matrix_view<Scalar>& a,
+                        const matrix_view<Scalar>& b) {
+    constexpr bool ta = OA == orientation::transposed, tb = OB == orientation::transposed;
+    const int m = static_cast<int>(c.rows()), n = static_cast<int>(c.cols());
+    const int k = static_cast<int>(ta ? a.rows() : a.cols());
+    if (m == 0 || n == 0 || k == 0) return;
+    const int lda = leading_dimension(a), ldb = leading_dimension(b);
+    const int a_rows = static_cast<int>(a.rows()), a_cols = static_cast<int>(a.cols());
+    const int b_rows = static_cast<int>(b.rows()), b_cols = static_cast<int>(b.cols());
+    if (n == 1)  // c = op(A) x, x the single column of op(B)
+        blas_gemv(ta ? 'T' : 'N', a_rows, a_cols, a.data(), lda, b.data(), tb ? ldb : 1, c.data());
+    else if (m == 1)  // c^T = op(B)^T x, x the single row of op(A)
+        blas_gemv(tb ? 'N' : 'T', b_rows, b_cols, b.data(), ldb, a.data(), ta ? 1 : lda, c.data());
+    else
+        blas_gemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, a.data(), lda, b.data(), ldb, c.data(), std::max(1, m));
+}
+#else
+// C += op(A) op(B), by Eigen.
 template <orientation OA, orientation OB, class Scalar>
 inline void add_product(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& c, const matrix_view<Scalar>& a,
                         const matrix_view<Scalar>& b) {
@@ -30,6 +84,7 @@ inline void add_product(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& c
     else if constexpr (!tb) c.noalias() += a.transpose() * b;
     else c.noalias() += a.transpose() * b.transpose();
 }
+#endif
 
 template <orientation O, class M>
 [[nodiscard]] inline Eigen::Index oriented_rows(const M& m) {
