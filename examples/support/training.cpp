@@ -74,6 +74,12 @@ std::optional<int> command_line::parse(int argc, char** argv) {
 
 namespace {
 
+// A stream of its own for each (purpose, epoch or step): what one draws never shifts another's
+// numbers, and a resumed run recreates the same stream from the key alone.
+random_stream keyed_stream(std::uint64_t seed, std::int64_t key, std::uint64_t purpose) {
+    return random_stream{seed + 1000003ull * std::uint64_t(key + 1), purpose};
+}
+
 /// Progress within an epoch on stderr: redrawn in place on a terminal, every quarter otherwise.
 class progress {
 public:
@@ -213,7 +219,7 @@ void training_session::begin_epoch(int epoch) {
     s.start = std::chrono::steady_clock::now();
     s.train_batches->shuffle(s.shuffle_rng);
     // a stream per epoch, so that a resumed run draws the same binary images
-    s.binarize_rng = random_stream{s.options.seed + 1000003ull * std::uint64_t(epoch + 1), 5};
+    s.binarize_rng = keyed_stream(s.options.seed, epoch, 5);
     s.bar.emplace(epoch + 1, steps_per_epoch());
     s.total = 0;
     s.done = 0;
@@ -252,11 +258,11 @@ Eigen::Map<const Eigen::MatrixXf> training_session::test_batch(Eigen::Index k) c
 }
 
 random_stream training_session::evaluation_stream(int epoch) const {
-    return random_stream{state_->options.seed + 1000003ull * std::uint64_t(epoch + 1), 3};
+    return keyed_stream(state_->options.seed, epoch, 3);
 }
 
 random_stream training_session::variance_stream() const {
-    return random_stream{state_->options.seed + 1000003ull * std::uint64_t(steps() + 1), 6};
+    return keyed_stream(state_->options.seed, steps(), 6);
 }
 
 void training_session::report_variance(std::string_view site, std::string_view estimator, double value) const {
