@@ -25,6 +25,9 @@ static_assert(std::is_same_v<estimator_for<categorical_family, straight_through>
 static_assert(std::is_same_v<estimator_for<bernoulli_family, straight_through>, straight_through>);
 static_assert(std::is_same_v<estimator_for<categorical_family, score_function<leave_one_out>>, score_function<leave_one_out>>);
 static_assert(std::is_same_v<estimator_for<poisson_family, score_function<none>>, score_function<none>>);
+static_assert(std::is_same_v<estimator_for<categorical_family, vimco>, vimco>);
+static_assert(std::is_same_v<estimator_for<bernoulli_family, vimco>, vimco>);
+static_assert(std::is_same_v<estimator_for<poisson_family, vimco>, vimco>);
 
 TEST_CASE("policy: a site's type carries its estimator", "[estimators][policy]") {
     auto x = input<"x">();

@@ -7,6 +7,9 @@
 // |   uniform log_normal                              |                  |                                  |
 // | categorical (grouped), bernoulli                  | gumbel_softmax   | straight_through, score_function |
 // | poisson geometric binomial                        | score_function   | score_function<any baseline>     |
+//
+// vimco (the multi-sample score function of iwae(K, ...)) is a legal override for every family
+// without a reparameterization, that is for the discrete ones.
 #include <string_view>
 #include <type_traits>
 
@@ -18,6 +21,7 @@
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
 #include "ppl/estimators/score_function.hpp"
+#include "ppl/estimators/vimco.hpp"
 
 namespace ppl {
 
@@ -35,6 +39,9 @@ template <class T>
 inline constexpr bool is_score_function_v = false;
 template <class B>
 inline constexpr bool is_score_function_v<score_function<B>> = true;
+
+template <class T>
+inline constexpr bool is_vimco_v = std::is_same_v<T, vimco>;
 
 template <class T>
 inline constexpr bool is_relaxation_v = std::is_same_v<T, gumbel_softmax> || std::is_same_v<T, straight_through>;
@@ -121,10 +128,15 @@ consteval auto choose_estimator() {
     if constexpr (std::is_same_v<Requested, use_default>) {
         return fallback{};
     } else if constexpr (!std::is_same_v<Requested, pathwise> && !is_relaxation_v<Requested> &&
-                         !is_score_function_v<Requested>) {
+                         !is_score_function_v<Requested> && !is_vimco_v<Requested>) {
         static_assert(detail::always_false<Requested>,
-                      "ppl: the estimator must be pathwise, gumbel_softmax, straight_through or "
-                      "score_function<none | moving_average | leave_one_out>.");
+                      "ppl: the estimator must be pathwise, gumbel_softmax, straight_through, "
+                      "score_function<none | moving_average | leave_one_out> or vimco.");
+        return fallback{};
+    } else if constexpr (is_vimco_v<Requested> && Family::reparameterizable) {
+        static_assert(detail::always_false<Family>,
+                      "ppl: vimco is a score-function estimator for discrete sites; this family is continuous and "
+                      "reparameterizable, so pathwise (its default) gives lower-variance gradients: drop the override.");
         return fallback{};
     } else if constexpr (std::is_same_v<Requested, pathwise> && !Family::reparameterizable) {
         detail::reject_pathwise<Family>();

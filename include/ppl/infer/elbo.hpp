@@ -122,20 +122,41 @@ auto downstream_cost(const std::tuple<Terms...>& terms) {
     }(std::make_index_sequence<count>{});
 }
 
+// One term per observation: -log p(x_k | ...) per data point.
+template <class... Observations>
+auto reconstruction_terms(const std::tuple<Observations...>& observed) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::tuple{let<concat(fixed_string{"elbo:nll"}, index_name<I>())>(
+            column_sum(-log_prob(std::get<I>(observed).dist, std::get<I>(observed).data)))...};
+    }(std::index_sequence_for<Observations...>{});
+}
+
+// K copies of the batch side by side (copy k in columns k n .. k n + n - 1): K samples per data point.
+template <class Batch, class Matrix>
+const Matrix& replicate_columns(const Batch& batch, Eigen::Index copies, Matrix& buffer) {
+    const Eigen::Index points = batch.cols();
+    if (buffer.rows() != batch.rows() || buffer.cols() != points * copies) buffer.resize(batch.rows(), points * copies);
+    for (Eigen::Index s = 0; s < copies; ++s) buffer.middleCols(s * points, points) = batch;
+    return buffer;
+}
+
+// One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>.
+template <class... S>
+std::string describe_sites(type_list<S...>, bool monte_carlo_only) {
+    std::ostringstream out;
+    ((out << "site=" << S::name << " dist=" << site_family_t<S>::name << " estimator=" << estimator_of<S>::name
+          << " kl=" << (kl_is_analytic<S>() && !monte_carlo_only ? "analytic" : "monte_carlo") << '\n'),
+     ...);
+    return out.str();
+}
+
 }  // namespace detail
 
 /// The objective built by elbo(): owns the graph of the loss and the baselines' state.
 /// It is neither copied nor moved (the graph points at its baselines).
 template <class... Observations>
 class elbo_objective {
-    // One term per observation: -log p(x_k | ...) per data point.
-    static auto reconstruction_terms(const std::tuple<Observations...>& observed) {
-        return [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return std::tuple{let<concat(fixed_string{"elbo:nll"}, detail::index_name<I>())>(
-                column_sum(-log_prob(std::get<I>(observed).dist, std::get<I>(observed).data)))...};
-        }(std::index_sequence_for<Observations...>{});
-    }
-    using reconstruction_type = decltype(reconstruction_terms(std::declval<const std::tuple<Observations...>&>()));
+    using reconstruction_type = decltype(detail::reconstruction_terms(std::declval<const std::tuple<Observations...>&>()));
     using nll_type = decltype(let<"elbo:nll">(std::apply(detail::sum_all, std::declval<const reconstruction_type&>())));
 
 public:
@@ -154,12 +175,14 @@ private:
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
                                         state_leaf<baseline_state>{state})};
         } else {
+            static_assert(!is_vimco_v<E>, "ppl: vimco is the score function of a K-sample bound: build the objective "
+                                          "with iwae(K, observe(...)) instead of elbo(...).");
             return std::tuple<>{};
         }
     }
 
     static auto build(const std::tuple<Observations...>& observed, baseline_state* states) {
-        auto reconstruction = reconstruction_terms(observed);
+        auto reconstruction = detail::reconstruction_terms(observed);
         auto nll = let<"elbo:nll">(std::apply(detail::sum_all, reconstruction));
         if constexpr (site_count == 0) {
             return batch_mean(nll);
@@ -238,15 +261,7 @@ public:
     [[nodiscard]] std::array<baseline_state, site_count>& baselines() { return states_; }
 
     /// One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>
-    [[nodiscard]] std::string describe() const {
-        std::ostringstream out;
-        [&]<class... S>(type_list<S...>) {
-            ((out << "site=" << S::name << " dist=" << site_family_t<S>::name << " estimator=" << estimator_of<S>::name
-                  << " kl=" << (detail::kl_is_analytic<S>() ? "analytic" : "monte_carlo") << '\n'),
-             ...);
-        }(sites_type{});
-        return out.str();
-    }
+    [[nodiscard]] std::string describe() const { return detail::describe_sites(sites_type{}, false); }
 
     /// The names of the cost terms a site's score-function surrogate multiplies (compile-time
     /// Rao-Blackwellization), e.g. {"elbo:nll0"}.
@@ -279,14 +294,8 @@ private:
     template <class Batch>
     void bind_data(const Batch& batch) {
         constexpr auto name = input_name_of<data_input>;
-        if (settings_.samples == 1) {
-            graph_.template set<name>(batch);
-            return;
-        }
-        const Eigen::Index points = batch.cols(), k = settings_.samples;
-        if (replicated_.rows() != batch.rows() || replicated_.cols() != points * k) replicated_.resize(batch.rows(), points * k);
-        for (Eigen::Index s = 0; s < k; ++s) replicated_.middleCols(s * points, points) = batch;
-        graph_.template set<name>(replicated_);
+        if (settings_.samples == 1) graph_.template set<name>(batch);
+        else graph_.template set<name>(detail::replicate_columns(batch, settings_.samples, replicated_));
     }
 
     elbo_settings settings_;

@@ -1,0 +1,35 @@
+#pragma once
+// prior_log_prob(q, prior, z): log p(z) of a site's prior as elementwise terms, also for the
+// parameter-free uniform priors, which take their layout from the site's q.
+#include <cmath>
+#include <utility>
+
+#include "ppl/dist/bernoulli.hpp"
+#include "ppl/dist/categorical.hpp"
+#include "ppl/dist/family.hpp"
+#include "ppl/dist/kl.hpp"
+#include "ppl/ops/arithmetic.hpp"
+
+namespace ppl {
+
+/// log p(z) for a prior with parameters of its own: its family's log_prob.
+template <class Q, class Prior, node Z>
+[[nodiscard]] auto prior_log_prob(const Q&, const Prior& prior, Z&& z) {
+    return log_prob(prior, std::forward<Z>(z));
+}
+
+/// log p(z) = -log K per group of K classes under the uniform categorical, written as the terms
+/// -z_k log K, whose column sums give -G log K for one-hot z.
+template <class Lq, node Z>
+[[nodiscard]] auto prior_log_prob(const distribution<categorical_family, Lq>& q, const uniform_categorical_prior&, Z&& z) {
+    auto log_classes = make_expr(ops::log_classes_op{q.settings}, z);
+    return -(std::forward<Z>(z) * std::move(log_classes));
+}
+
+/// log p(z) = -log 2 per unit under the uniform Bernoulli, whatever z is.
+template <class Lq, node Z>
+[[nodiscard]] auto prior_log_prob(const distribution<bernoulli_family, Lq>&, const uniform_bernoulli_prior&, Z&& z) {
+    return 0.0 * std::forward<Z>(z) - std::log(2.0);
+}
+
+}  // namespace ppl

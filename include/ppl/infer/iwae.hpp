@@ -1,0 +1,168 @@
+#pragma once
+// iwae(K, observe(...)): the importance weighted bound (Burda, Grosse and Salakhutdinov 2016),
+// with K samples of every site per data point:
+//
+//   L_K = log (1/K) sum_k w_k,   log w_k = sum_obs log p(x | z_k) + sum_sites [log p(z_k) - log q(z_k | x)]
+//
+// L_1 is the Monte Carlo ELBO; E[L_K] rises with K towards log p(x). Pathwise sites train through
+// log w; discrete sites train with vimco. Relaxed sites draw exact discrete samples here, so the
+// bound is that of the discrete model: use iwae to score a model trained with gumbel_softmax.
+#include <Eigen/Core>
+#include <cmath>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "ppl/core/graph.hpp"
+#include "ppl/core/let.hpp"
+#include "ppl/core/noise.hpp"
+#include "ppl/core/random.hpp"
+#include "ppl/dist/prior_log_prob.hpp"
+#include "ppl/estimators/policy.hpp"
+#include "ppl/estimators/vimco.hpp"
+#include "ppl/infer/elbo.hpp"
+#include "ppl/ops/log_mean_exp.hpp"
+#include "ppl/ops/reduce.hpp"
+#include "ppl/ops/stop_gradient.hpp"
+
+namespace ppl {
+
+namespace detail {
+
+// log q(z | x) of one sample of a site, shared by the log weight and a vimco surrogate.
+template <class Site>
+auto site_log_q(const Site& site) {
+    return let<concat(fixed_string{"iwae:log_q."}, let_name_of<Site>)>(column_sum(log_prob(site.info.q, site)));
+}
+
+// log p(z) - log q(z | x) of one sample of a site.
+template <class Site>
+auto site_log_ratio(const Site& site) {
+    return column_sum(prior_log_prob(site.info.q, site.info.prior, site)) - site_log_q(site);
+}
+
+}  // namespace detail
+
+/// The objective built by iwae(): -L_K per data point, and its gradients. It shares the model's
+/// parameters with any other objective built from the same expression (e.g. the elbo() it evaluates).
+template <class... Observations>
+class iwae_objective {
+    using reconstruction_type = decltype(detail::reconstruction_terms(std::declval<const std::tuple<Observations...>&>()));
+    using nll_type = decltype(let<"elbo:nll">(std::apply(detail::sum_all, std::declval<const reconstruction_type&>())));
+
+public:
+    /// The model's random sites (let nodes) in evaluation order.
+    using sites_type = filter_t<detail::is_site_let, lets_of_t<nll_type>>;
+    static constexpr std::size_t site_count = sites_type::size;
+
+private:
+    template <class Site, class LogWeight>
+    static auto surrogate(const Site& site, const LogWeight& log_w, Eigen::Index samples) {
+        if constexpr (is_vimco_v<estimator_of<Site>>)
+            return std::tuple{make_expr(ops::vimco_surrogate_op{samples}, detail::site_log_q(site), stop_gradient(log_w))};
+        else
+            return std::tuple<>{};
+    }
+
+    static auto build(const std::tuple<Observations...>& observed, Eigen::Index samples) {
+        auto reconstruction = detail::reconstruction_terms(observed);
+        auto nll = let<"elbo:nll">(std::apply(detail::sum_all, reconstruction));
+        return [&]<class... S>(type_list<S...>) {
+            auto log_w = [&] {
+                if constexpr (sizeof...(S) == 0) return let<"iwae:log_w">(-nll);
+                else return let<"iwae:log_w">((detail::site_log_ratio(find_let<S>(nll)) + ...) - nll);
+            }();
+            auto loss = batch_mean(-let<"iwae:bound">(log_mean_exp(log_w, samples)));
+            auto surrogates = std::tuple_cat(surrogate(find_let<S>(nll), log_w, samples)...);
+            if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
+            else return loss + std::apply(detail::sum_all, surrogates);
+        }(sites_type{});
+    }
+
+    using loss_type = decltype(build(std::declval<const std::tuple<Observations...>&>(), 1));
+    using graph_type = graph<loss_type>;
+    using scalar = typename graph_type::scalar;
+    using matrix = typename graph_type::matrix;
+    using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
+
+    template <class... S>
+    static constexpr bool any_site(type_list<S...>, auto predicate) {
+        return (false || ... || predicate.template operator()<estimator_of<S>>());
+    }
+    static constexpr bool has_relaxed_sites =
+        any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
+    static constexpr bool has_plain_score_sites =
+        any_site(sites_type{}, []<class E>() { return is_score_function_v<E>; });
+
+public:
+    /// K samples of every site per data point (K >= 1).
+    iwae_objective(Eigen::Index samples, Observations... observed)
+        : samples_(samples > 0 ? samples : fail_samples(samples)),
+          graph_(build(std::tuple<Observations...>{std::move(observed)...}, samples_)) {
+        static_assert(is_input_v<data_input>,
+                      "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
+    }
+    iwae_objective(const iwae_objective&) = delete;
+    iwae_objective& operator=(const iwae_objective&) = delete;
+
+    /// The samples per data point.
+    [[nodiscard]] Eigen::Index samples() const { return samples_; }
+
+    /// -L_K per data point for the batch (one column per data point): the forward pass only.
+    /// Relaxed sites draw exact discrete samples. Returns {-L_K, the same loss}.
+    template <class Batch, class Noise>
+    step_result forward(const Batch& batch, Noise& noise) {
+        if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
+        if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
+        constexpr auto name = input_name_of<data_input>;
+        if (samples_ == 1) graph_.template set<name>(batch);
+        else graph_.template set<name>(detail::replicate_columns(batch, samples_, replicated_));
+        double loss = 0;
+        if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
+        else loss = graph_.forward(noise);
+        return {-static_cast<double>(graph_.template value<"iwae:bound">().mean()), loss};
+    }
+
+    /// One training step on -L_K: the forward pass, then d(-L_K)/dp in every parameter's grad.
+    template <class Batch, class Noise>
+    step_result value_and_grad(const Batch& batch, Noise& noise) {
+        static_assert(!has_relaxed_sites,
+                      "ppl: iwae(K, ...) trains pathwise and vimco sites. A relaxed site (gumbel_softmax, straight_through) "
+                      "has no importance weight for its soft samples: train it with elbo(...) and evaluate with "
+                      "iwae(K, ...).forward, or write sample<\"z\", vimco>(...).");
+        static_assert(!has_plain_score_sites,
+                      "ppl: in iwae(K, ...), discrete sites train with vimco, the score function with the K-sample "
+                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function.");
+        const step_result r = forward(batch, noise);
+        graph_.backward();
+        return r;
+    }
+
+    /// The parameters of the model, in first-use order.
+    [[nodiscard]] auto parameters() { return graph_.parameters(); }
+
+    /// The underlying graph (for reading let values, e.g. loss_graph().value<"iwae:log_w">()).
+    [[nodiscard]] graph_type& loss_graph() { return graph_; }
+
+    /// One line per random site: site=<name> dist=<family> estimator=<...> kl=monte_carlo
+    /// (the bound weighs each sample by p(z) / q(z), never by a closed-form KL).
+    [[nodiscard]] std::string describe() const { return detail::describe_sites(sites_type{}, true); }
+
+private:
+    [[noreturn]] static Eigen::Index fail_samples(Eigen::Index samples) {
+        fail("iwae needs at least 1 sample per data point; got ", samples);
+    }
+
+    Eigen::Index samples_;
+    graph_type graph_;
+    matrix tau_ = matrix::Ones(1, 1), hard_ = matrix::Ones(1, 1), replicated_;
+};
+
+/// The importance weighted bound with K samples of every site per data point (see the top of this file).
+template <class... Observations>
+[[nodiscard]] iwae_objective<Observations...> iwae(Eigen::Index samples, Observations... observed) {
+    return iwae_objective<Observations...>(samples, std::move(observed)...);
+}
+
+}  // namespace ppl

@@ -1,0 +1,13 @@
+// In iwae(K, ...), discrete sites train with vimco: value_and_grad on a score_function site must not compile.
+#include <ppl/ppl.hpp>
+using namespace ppl;
+int main() {
+    random_stream init{1};
+    dense enc{4, 3, init, "enc"}, dec{3, 4, init, "dec"};
+    auto x = data<"x">();
+    auto c = sample<"c", score_function<>>(categorical(enc(x), 1), uniform_categorical());
+    auto bound = iwae(4, observe(bernoulli_logits(dec(c)), x));
+    Eigen::MatrixXf batch = Eigen::MatrixXf::Ones(4, 2);
+    random_stream noise{2};
+    bound.value_and_grad(batch, noise);
+}

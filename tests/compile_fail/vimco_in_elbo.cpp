@@ -1,0 +1,11 @@
+// vimco needs a K-sample bound: a vimco site in elbo() must not compile.
+#include <ppl/ppl.hpp>
+using namespace ppl;
+int main() {
+    random_stream init{1};
+    dense enc{4, 3, init, "enc"}, dec{3, 4, init, "dec"};
+    auto x = data<"x">();
+    auto c = sample<"c", vimco>(categorical(enc(x), 1), uniform_categorical());
+    auto objective = elbo(observe(bernoulli_logits(dec(c)), x));
+    (void)objective;
+}
