@@ -35,6 +35,9 @@ command_line::command_line(const std::string& description, train_options& o) : a
         ->check(CLI::NonNegativeNumber);
     app.add_option("--variance-draws", o.variance_draws, "M, the gradient estimates per --variance-every measurement")
         ->check(CLI::Range(2, 100000));
+    app.add_option("--eval-samples", o.eval_samples,
+                   "K: after training, the test set's -log p(x) by the importance weighted bound with K samples (0: skip)")
+        ->check(CLI::NonNegativeNumber);
     app.add_flag("--binarize,!--no-binarize", o.binarize,
                  "Dynamically binarized data: each pixel ~ Bernoulli(intensity), redrawn each epoch; the test set "
                  "binarized once with a fixed seed");
@@ -80,23 +83,26 @@ random_stream keyed_stream(std::uint64_t seed, std::int64_t key, std::uint64_t p
     return random_stream{seed + 1000003ull * std::uint64_t(key + 1), purpose};
 }
 
-/// Progress within an epoch on stderr: redrawn in place on a terminal, every quarter otherwise.
+/// Progress on stderr, e.g. "epoch 3 [####....] 120/468 batches, neg_elbo 101.23": redrawn in
+/// place on a terminal, every quarter otherwise.
 class progress {
 public:
-    progress(int epoch, Eigen::Index total) : epoch_(epoch), total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
-    void update(Eigen::Index done, double running_neg_elbo) const {
+    progress(std::string label, Eigen::Index total, std::string unit, std::string value_name)
+        : label_(std::move(label)), unit_(std::move(unit)), value_name_(std::move(value_name)), total_(total),
+          terminal_(isatty(STDERR_FILENO) != 0) {}
+    void update(Eigen::Index done, double running_value) const {
         const Eigen::Index quarter = std::max<Eigen::Index>(total_ / 4, 1);
         if (!terminal_ && done % quarter != 0 && done != total_) return;
         const int width = 30, filled = static_cast<int>(width * done / total_);
-        std::cerr << (terminal_ ? "\r" : "") << "  epoch " << epoch_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
-                  << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total_
-                  << " batches, neg_elbo " << std::fixed << std::setprecision(2) << running_neg_elbo << std::defaultfloat
-                  << (terminal_ ? "" : "\n") << std::flush;
-        if (terminal_ && done == total_) std::cerr << "\r" << std::string(90, ' ') << "\r" << std::flush;
+        std::cerr << (terminal_ ? "\r" : "") << "  " << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
+                  << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total_ << " "
+                  << unit_ << ", " << value_name_ << " " << std::fixed << std::setprecision(2) << running_value
+                  << std::defaultfloat << (terminal_ ? "" : "\n") << std::flush;
+        if (terminal_ && done == total_) std::cerr << "\r" << std::string(100, ' ') << "\r" << std::flush;
     }
 
 private:
-    int epoch_;
+    std::string label_, unit_, value_name_;
     Eigen::Index total_;
     bool terminal_;
 };
@@ -220,7 +226,7 @@ void training_session::begin_epoch(int epoch) {
     s.train_batches->shuffle(s.shuffle_rng);
     // a stream per epoch, so that a resumed run draws the same binary images
     s.binarize_rng = keyed_stream(s.options.seed, epoch, 5);
-    s.bar.emplace(epoch + 1, steps_per_epoch());
+    s.bar.emplace("epoch " + std::to_string(epoch + 1), steps_per_epoch(), "batches", "neg_elbo");
     s.total = 0;
     s.done = 0;
 }
@@ -268,6 +274,34 @@ random_stream training_session::variance_stream() const {
 void training_session::report_variance(std::string_view site, std::string_view estimator, double value) const {
     std::cout << "grad_variance step=" << steps() << " site=" << site << " estimator=" << estimator
               << " value=" << std::setprecision(6) << value << std::defaultfloat << std::endl;
+}
+
+Eigen::Index training_session::test_image_count() const { return state_->data.test_images.cols(); }
+
+Eigen::Map<const Eigen::MatrixXf> training_session::test_images(Eigen::Index first, Eigen::Index count) const {
+    const auto& images = state_->data.test_images;
+    return {images.data() + first * images.rows(), images.rows(), count};
+}
+
+random_stream training_session::likelihood_stream() const { return keyed_stream(state_->options.seed, 0, 8); }
+
+void training_session::likelihood_progress(Eigen::Index done, double running) {
+    state& s = *state_;
+    if (done == 0) {
+        s.start = std::chrono::steady_clock::now();
+        s.bar.emplace("-log p(x), K=" + std::to_string(s.options.eval_samples), test_image_count(), "test images",
+                      "mean");
+        return;
+    }
+    s.bar->update(done, running);
+}
+
+void training_session::report_likelihood(double value) {
+    const state& s = *state_;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
+    std::cout << "test_neg_log_likelihood=" << std::fixed << std::setprecision(3) << value
+              << " samples=" << s.options.eval_samples << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat
+              << std::endl;
 }
 
 void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) {

@@ -40,6 +40,7 @@ struct train_options {
     bool binarize = false;   // pixels ~ Bernoulli(intensity): redrawn each epoch for training, once for the test set
     std::int64_t variance_every = 0;  // every N steps, the variance of the encoder's gradient (0: off)
     int variance_draws = 100;         // M independent gradient estimates per measurement
+    Eigen::Index eval_samples = 1000; // K of the final -log p(x) estimate, the IWAE bound (0: skip)
 };
 
 /// The spread of M gradient estimates of some parameters: per entry, Welford's running mean and
@@ -126,6 +127,16 @@ public:
     [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> test_batch(Eigen::Index k) const;
     [[nodiscard]] random_stream evaluation_stream(int epoch) const;
 
+    /// The whole test set, for the --eval-samples estimate: images first .. first + count - 1.
+    [[nodiscard]] Eigen::Index test_image_count() const;
+    [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> test_images(Eigen::Index first, Eigen::Index count) const;
+    /// The noise of the --eval-samples estimate: a stream of its own.
+    [[nodiscard]] random_stream likelihood_stream() const;
+    /// Progress of the estimate (done = 0 starts its clock and bar), then its line:
+    /// `test_neg_log_likelihood=<v> samples=<K> seconds=<s>`.
+    void likelihood_progress(Eigen::Index done, double running);
+    void report_likelihood(double value);
+
     /// Prints the epoch line and writes the checkpoint.
     void end_epoch(int epoch, const epoch_evaluation& evaluation);
 
@@ -176,9 +187,28 @@ void measure_gradient_variance(Model& model, training_session& session, const Ei
     session.report_variance(first_site::name, estimator_of<first_site>::name, spread.mean_variance());
 }
 
+/// --eval-samples K: the test set's -log p(x), estimated by -L_K, the importance weighted bound with
+/// K samples of the discrete model (relaxed sites draw exact samples), as in the estimator papers.
+/// Test images go through in chunks of at most 4096 columns (images x K).
+template <class Model>
+void report_log_likelihood(Model& model, training_session& session, const train_options& options) {
+    auto bound = iwae(options.eval_samples, model.model());
+    random_stream noise = session.likelihood_stream();
+    const Eigen::Index images = session.test_image_count();
+    const Eigen::Index chunk = std::max<Eigen::Index>(1, 4096 / options.eval_samples);
+    double total = 0;
+    session.likelihood_progress(0, 0);
+    for (Eigen::Index first = 0; first < images; first += chunk) {
+        const Eigen::Index count = std::min(chunk, images - first);
+        total += bound.forward(session.test_images(first, count), noise).neg_elbo * double(count);
+        session.likelihood_progress(first + count, total / double(first + count));
+    }
+    session.report_likelihood(total / double(std::max<Eigen::Index>(images, 1)));
+}
+
 /// Trains `model` as the options say. The model provides: train and test objectives (sharing
-/// parameters), uses_temperature, temperature(step), reconstruct(images, rng),
-/// sample_images(count, rng) and encoder_parameters().
+/// parameters), model() (the observation that iwae scores), uses_temperature, temperature(step),
+/// reconstruct(images, rng), sample_images(count, rng) and encoder_parameters().
 template <class Model>
 int train(Model& model, const train_options& options) {
     if (options.describe) {
@@ -204,6 +234,7 @@ int train(Model& model, const train_options& options) {
         if (model.uses_temperature) evaluation.tau = tau;
         session.end_epoch(epoch, evaluation);
     }
+    if (options.eval_samples > 0) report_log_likelihood(model, session, options);
     if (session.wants_pictures()) {
         random_stream pictures = session.picture_stream();
         const Eigen::MatrixXf originals = session.picture_originals();

@@ -6,7 +6,7 @@ set -euo pipefail
 binary=$1 work=$2
 shift 2
 rm -rf "$work" && mkdir -p "$work"
-common=(--limit 1000 --batch 100 --seed 5 --epochs 1 "$@")
+common=(--limit 1000 --batch 100 --seed 5 --epochs 1 --eval-samples 0 "$@")
 "$binary" "${common[@]}" > "$work/plain.log" 2> /dev/null
 "$binary" "${common[@]}" --variance-every 4 --variance-draws 10 > "$work/measured.log" 2> /dev/null
 # 10 steps: measured before steps 0, 4 and 8
