@@ -1,6 +1,6 @@
 // The binary-latent VAE of the discrete-estimator papers (REBAR, RELAX, DisARM): 200 Bernoulli
 // latent units with a uniform Bernoulli(1/2) prior, on dynamically binarized Fashion-MNIST.
-//   bernoulli_vae --layers linear|nonlinear --estimator gumbel_softmax|straight_through|score_function
+//   bernoulli_vae --layers linear|nonlinear --estimator gumbel_softmax|straight_through|score_function|disarm
 // --layers linear:    784 -> 200 logits;              200 -> 784 logits.
 // --layers nonlinear: 784-200-200 tanh -> 200 logits; 200-200-200 tanh -> 784 logits.
 #include <ppl/ppl.hpp>
@@ -53,10 +53,12 @@ struct bernoulli_vae_layers {
 template <class Estimator, class Layers>
 struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using base = bernoulli_vae_layers<Estimator, Layers>;
-    static constexpr bool uses_temperature = !is_score_function_v<Estimator>;
-    using objective = decltype(elbo(std::declval<base&>().model()));
-    objective train{elbo(base::model())};
-    objective test{elbo(base::model())};
+    static constexpr bool uses_temperature = !is_score_function_v<Estimator> && !is_disarm_v<Estimator>;
+    // disarm draws an antithetic pair per image: two samples per data point
+    static constexpr elbo_settings settings{.samples = is_disarm_v<Estimator> ? 2 : 1};
+    using objective = decltype(elbo(settings, std::declval<base&>().model()));
+    objective train{elbo(settings, base::model())};
+    objective test{elbo(settings, base::model())};
     graph<decltype(std::declval<base&>().decoder())> decode{base::decoder()};
     exponential_temperature schedule;
 
@@ -66,7 +68,8 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     std::vector<parameter*> encoder_parameters() { return this->layers.encoder(); }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
         test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
-        return test.loss_graph().template value<"logits">().array().logistic();
+        // with two samples per image, the first block of columns holds one reconstruction of each
+        return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
     Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
         Eigen::MatrixXf b(latents, count);  // uniform bits: the prior
@@ -96,8 +99,9 @@ int main(int argc, char** argv) {
                                  "trained with ppl", options);
     std::string estimator = "gumbel_softmax", layers = "linear";
     exponential_temperature schedule;
-    flags.add_option("--estimator", estimator, "gumbel_softmax, straight_through or score_function",
-                     {"gumbel_softmax", "straight_through", "score_function"});
+    flags.add_option("--estimator", estimator,
+                     "gumbel_softmax, straight_through, score_function (moving average) or disarm (antithetic pairs)",
+                     {"gumbel_softmax", "straight_through", "score_function", "disarm"});
     flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)",
                      {"linear", "nonlinear"});
     flags.add_temperature_options(schedule);
@@ -106,6 +110,7 @@ int main(int argc, char** argv) {
         (void)schedule(0);  // checks the schedule's settings before any work
         if (estimator == "straight_through") return run<straight_through>(layers, options, schedule);
         if (estimator == "score_function") return run<score_function<moving_average>>(layers, options, schedule);
+        if (estimator == "disarm") return run<disarm>(layers, options, schedule);
         return run<gumbel_softmax>(layers, options, schedule);
     });
 }

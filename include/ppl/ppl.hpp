@@ -58,6 +58,7 @@
 #include "ppl/dist/poisson.hpp"
 #include "ppl/dist/prior_log_prob.hpp"
 #include "ppl/dist/uniform.hpp"
+#include "ppl/estimators/disarm.hpp"
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
 #include "ppl/estimators/policy.hpp"

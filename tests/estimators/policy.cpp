@@ -28,6 +28,7 @@ static_assert(std::is_same_v<estimator_for<poisson_family, score_function<none>>
 static_assert(std::is_same_v<estimator_for<categorical_family, vimco>, vimco>);
 static_assert(std::is_same_v<estimator_for<bernoulli_family, vimco>, vimco>);
 static_assert(std::is_same_v<estimator_for<poisson_family, vimco>, vimco>);
+static_assert(std::is_same_v<estimator_for<bernoulli_family, disarm>, disarm>);
 
 TEST_CASE("policy: a site's type carries its estimator", "[estimators][policy]") {
     auto x = input<"x">();

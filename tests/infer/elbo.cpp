@@ -89,6 +89,36 @@ TEST_CASE("elbo: K samples per data point average, and leave_one_out trains", "[
     CHECK_THROWS_WITH(elbo(elbo_settings{.samples = 0}, observe(bernoulli_logits(dec(c)), x)), Catch::Contains("at least 1"));
 }
 
+TEST_CASE("elbo: a disarm site pairs two samples per data point, and trains", "[infer][elbo]") {
+    random_stream init{9};
+    dense enc{8, 6, init, "enc"}, dec{6, 8, init, "dec"};
+    auto x = data<"x">();
+    auto b = sample<"b", disarm>(bernoulli_logits(enc(x)), uniform_bernoulli());
+    CHECK_THROWS_WITH(elbo(observe(bernoulli_logits(dec(b)), x)), Catch::Contains("elbo_settings{.samples = 2}"));
+    auto objective = elbo(elbo_settings{.samples = 2}, observe(bernoulli_logits(dec(b)), x));
+    CHECK(objective.describe() == "site=b dist=bernoulli estimator=disarm kl=analytic\n");
+    CHECK(objective.downstream_terms<"b">() == std::vector<std::string_view>{"elbo:nll0"});
+    Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(8, 16).array() > 0).cast<float>();
+    random_stream noise{10};
+    adam opt{objective.parameters(), {.lr = 5e-2}};
+    double first = 0, last = 0;
+    for (int step = 0; step < 300; ++step) {
+        const double v = objective.value_and_grad(batch, noise).neg_elbo;
+        opt.step();
+        if (step < 30) first += v / 30;
+        if (step >= 270) last += v / 30;
+    }
+    // the two samples of each point are antithetic: where they differ, one is 1 and the other 0
+    const Eigen::MatrixXf& pair = objective.loss_graph().value<"b">();
+    REQUIRE(pair.cols() == 32);
+    const Eigen::MatrixXf logits = enc.weight.value * batch + enc.bias.value.replicate(1, 16);
+    for (Eigen::Index i = 0; i < 16; ++i)
+        for (Eigen::Index j = 0; j < 6; ++j)
+            if (logits(j, i) > 0) CHECK(pair(j, i) + pair(j, 16 + i) >= 1.0f);  // p > 1/2: never both 0
+            else CHECK(pair(j, i) + pair(j, 16 + i) <= 1.0f);                   // p <= 1/2: never both 1
+    CHECK(last < first);
+}
+
 TEST_CASE("elbo: bad temperatures and weights are refused with their value", "[infer][elbo]") {
     random_stream init{6};
     dense enc{4, 4, init, "enc"}, dec{4, 4, init, "dec"};

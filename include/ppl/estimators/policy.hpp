@@ -9,7 +9,7 @@
 // | poisson geometric binomial                        | score_function   | score_function<any baseline>     |
 //
 // vimco (the multi-sample score function of iwae(K, ...)) is a legal override for every family
-// without a reparameterization, that is for the discrete ones.
+// without a reparameterization, that is for the discrete ones; disarm (antithetic pairs) for bernoulli.
 #include <string_view>
 #include <type_traits>
 
@@ -18,6 +18,7 @@
 #include "ppl/dist/categorical.hpp"
 #include "ppl/dist/geometric.hpp"
 #include "ppl/dist/poisson.hpp"
+#include "ppl/estimators/disarm.hpp"
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
 #include "ppl/estimators/score_function.hpp"
@@ -42,6 +43,9 @@ inline constexpr bool is_score_function_v<score_function<B>> = true;
 
 template <class T>
 inline constexpr bool is_vimco_v = std::is_same_v<T, vimco>;
+
+template <class T>
+inline constexpr bool is_disarm_v = std::is_same_v<T, disarm>;
 
 template <class T>
 inline constexpr bool is_relaxation_v = std::is_same_v<T, gumbel_softmax> || std::is_same_v<T, straight_through>;
@@ -128,10 +132,20 @@ consteval auto choose_estimator() {
     if constexpr (std::is_same_v<Requested, use_default>) {
         return fallback{};
     } else if constexpr (!std::is_same_v<Requested, pathwise> && !is_relaxation_v<Requested> &&
-                         !is_score_function_v<Requested> && !is_vimco_v<Requested>) {
+                         !is_score_function_v<Requested> && !is_vimco_v<Requested> && !is_disarm_v<Requested>) {
         static_assert(detail::always_false<Requested>,
                       "ppl: the estimator must be pathwise, gumbel_softmax, straight_through, "
-                      "score_function<none | moving_average | leave_one_out> or vimco.");
+                      "score_function<none | moving_average | leave_one_out>, vimco or disarm.");
+        return fallback{};
+    } else if constexpr (is_disarm_v<Requested> && Family::name != std::string_view{"bernoulli"}) {
+        if constexpr (Family::name == std::string_view{"categorical"})
+            static_assert(detail::always_false<Family>,
+                          "ppl: disarm pairs antithetic samples of bernoulli sites; ppl has no categorical form of it. "
+                          "For a categorical site use vimco in iwae(K, ...) or score_function<leave_one_out>.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: disarm pairs antithetic samples of bernoulli sites only; use this family's default "
+                          "estimator (drop the override) or score_function<leave_one_out>.");
         return fallback{};
     } else if constexpr (is_vimco_v<Requested> && Family::reparameterizable) {
         static_assert(detail::always_false<Family>,

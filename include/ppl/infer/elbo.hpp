@@ -174,6 +174,10 @@ private:
             return std::tuple{make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
                                         state_leaf<baseline_state>{state})};
+        } else if constexpr (is_disarm_v<E>) {
+            return std::tuple{make_expr(ops::disarm_surrogate_op{}, std::get<0>(site.info.q.params), stop_gradient(site),
+                                        stop_gradient(detail::downstream_cost<Site>(terms)),
+                                        state_leaf<baseline_state>{state})};
         } else {
             static_assert(!is_vimco_v<E>, "ppl: vimco is the score function of a K-sample bound: build the objective "
                                           "with iwae(K, observe(...)) instead of elbo(...).");
@@ -210,12 +214,20 @@ public:
     /// relaxed bound, and step_options::hard_samples changes what forward() computes.
     static constexpr bool has_soft_sites = graph_type::template has_input<"hard_samples">();
 
+    /// True when some site uses disarm, which needs elbo_settings::samples == 2.
+    static constexpr bool has_disarm_sites = []<class... S>(type_list<S...>) {
+        return (false || ... || is_disarm_v<estimator_of<S>>);
+    }(sites_type{});
+
     explicit elbo_objective(elbo_settings settings, Observations... observed)
         : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {
         // checked here, not in the class body, where a failure would also hide the constructor
         static_assert(is_input_v<data_input>,
                       "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
         if (settings_.samples < 1) fail("elbo samples per data point is ", settings_.samples, "; it must be at least 1");
+        if (has_disarm_sites && settings_.samples != 2)
+            fail("a disarm site pairs two antithetic samples per data point: build the objective with "
+                 "elbo(elbo_settings{.samples = 2}, ...); got ", settings_.samples, " samples");
         if (!(settings_.baseline_decay >= 0 && settings_.baseline_decay < 1))
             fail("baseline decay is ", settings_.baseline_decay, "; it must lie in [0, 1)");
         for (auto& s : states_) s.decay = settings_.baseline_decay, s.samples = settings_.samples;

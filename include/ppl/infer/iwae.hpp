@@ -7,6 +7,8 @@
 // L_1 is the Monte Carlo ELBO; E[L_K] rises with K towards log p(x). Pathwise sites train through
 // log w; discrete sites train with vimco. Relaxed sites draw exact discrete samples here, so the
 // bound is that of the discrete model: use iwae to score a model trained with gumbel_softmax.
+// disarm sites draw their K samples in antithetic pairs; each is still an exact draw of q, so the
+// mean weight is unbiased for p(x) and L_K stays a lower bound in expectation.
 #include <Eigen/Core>
 #include <cmath>
 #include <string>
@@ -93,7 +95,7 @@ private:
     static constexpr bool has_relaxed_sites =
         any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
     static constexpr bool has_plain_score_sites =
-        any_site(sites_type{}, []<class E>() { return is_score_function_v<E>; });
+        any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_disarm_v<E>; });
 
 public:
     /// K samples of every site per data point (K >= 1).
@@ -133,7 +135,7 @@ public:
                       "iwae(K, ...).forward, or write sample<\"z\", vimco>(...).");
         static_assert(!has_plain_score_sites,
                       "ppl: in iwae(K, ...), discrete sites train with vimco, the score function with the K-sample "
-                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function.");
+                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function or disarm.");
         const step_result r = forward(batch, noise);
         graph_.backward();
         return r;

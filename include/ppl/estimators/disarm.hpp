@@ -1,0 +1,93 @@
+#pragma once
+// DisARM (Dong, Mnih and Tucker 2020): an unbiased, antithetic estimator for Bernoulli sites.
+#include <Eigen/Core>
+#include <cmath>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "ppl/core/adjoint.hpp"
+#include "ppl/core/error.hpp"
+#include "ppl/dist/family.hpp"
+#include "ppl/estimators/score_function.hpp"
+#include "ppl/ops/noise.hpp"
+#include "ppl/ops/one_hot.hpp"
+#include "ppl/ops/stop_gradient.hpp"
+
+namespace ppl {
+
+namespace ops {
+
+/// y = a on the first half of the columns and -a of the matching column on the second half: for a
+/// batch of two samples per data point (sample k of point i in column k n + i), an antithetic pair.
+struct antithetic_op {
+    static constexpr std::string_view name = "antithetic";
+    static constexpr bool blocks_gradient = true;
+    shape infer(const shape& a) const {
+        if (a.cols % 2 != 0)
+            fail("antithetic noise pairs two samples per data point, so it needs an even number of columns; got ", a,
+                 ". Build the objective with elbo(elbo_settings{.samples = 2}, ...)");
+        return a;
+    }
+    void forward(auto& y, const auto& a) const {
+        const Eigen::Index half = a.cols() / 2;
+        y.leftCols(half) = a.leftCols(half);
+        y.rightCols(half) = -a.leftCols(half);
+    }
+};
+
+/// The surrogate whose gradient is the DisARM estimate and whose value is 0. Operands: the logits
+/// (rows x 2n), the pair of samples b (rows x 2n), the per-sample cost f (1 x 2n). For the pair
+/// (i, n + i): d/d theta on each of its two columns = 1/2 of 1/2 (f_i - f_n+i) (b_i - b_n+i) sigmoid(|theta|) / n,
+/// so that the two columns (which read the same data) add up to the estimate for point i over n points.
+struct disarm_surrogate_op {
+    static constexpr std::string_view name = "disarm_surrogate";
+    shape infer(const shape& logits, const shape& samples, const shape& cost, state_shape) const {
+        if (logits != samples || cost.rows != 1 || cost.cols != logits.cols || logits.cols % 2 != 0)
+            fail("the disarm surrogate needs logits and samples of one shape with an even number of columns (two "
+                 "per data point) and a 1 x columns cost; got ", logits, ", ", samples, " and ", cost);
+        return {1, 1};
+    }
+    void forward(auto& y, const auto&, const auto&, const auto&, baseline_state*) const { y.setZero(); }
+    void backward(const auto&, const auto& dy, const auto& dlogits, const auto&, const auto&, const auto&, const auto& logits,
+                  const auto& samples, const auto& cost, baseline_state*) const {
+        if constexpr (wants_adjoint<decltype(dlogits)>) {
+            const Eigen::Index points = logits.cols() / 2, rows = logits.rows();
+            const double scale = static_cast<double>(dy(0, 0)) / (4.0 * static_cast<double>(points));
+            dlogits.accumulate_pieces([&](auto& target, bool assign) {
+                using scalar = typename std::decay_t<decltype(target)>::Scalar;
+                for (Eigen::Index i = 0; i < points; ++i) {
+                    const double difference = static_cast<double>(cost(0, i)) - static_cast<double>(cost(0, points + i));
+                    for (Eigen::Index r = 0; r < rows; ++r) {
+                        const double theta = static_cast<double>(logits(r, i));
+                        const double disagree = static_cast<double>(samples(r, i)) - static_cast<double>(samples(r, points + i));
+                        const double g = scale * difference * disagree / (1.0 + std::exp(-std::abs(theta)));
+                        for (const Eigen::Index column : {i, points + i}) {
+                            auto& entry = target(r, column);
+                            entry = static_cast<scalar>(assign ? g : static_cast<double>(entry) + g);
+                        }
+                    }
+                }
+            });
+        }
+    }
+};
+
+}  // namespace ops
+
+/// DisARM for Bernoulli(sigmoid(theta)) sites. Each data point draws an antithetic pair from one
+/// uniform u: b = [u > 1 - p] and b~ = [1 - u > 1 - p] (logistic noise L and -L). Then
+///   d E[f(b)] / d theta_i ~ 1/2 (f(b) - f(b~)) (b_i - b~_i) sigmoid(|theta_i|),
+/// unbiased, and zero for every unit on which the pair agrees. It needs
+/// elbo(elbo_settings{.samples = 2}, ...): the pair is the two samples of each data point.
+struct disarm {
+    static constexpr std::string_view name = "disarm";
+    template <fixed_string Site, class D, class Tau>
+    static auto value(const D& d, const Tau&) {
+        const auto& logits = std::get<0>(d.params);
+        auto noise = make_expr(ops::antithetic_op{}, noise_like<Site>(noise_kind::logistic, logits));
+        return stop_gradient(hard_threshold(logits + noise, 0.0));
+    }
+};
+
+}  // namespace ppl
