@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reads the logs of bench/estimator_table.sh (<model>_<estimator>_<seed>.log, each holding the
-example's epoch= and grad_variance= lines) and writes docs/estimator_benchmark.md with its table
+example's epoch=, grad_variance= and test_neg_log_likelihood= lines) and writes docs/estimator_benchmark.md with its table
 and two plots: test -ELBO of the discrete model against steps, and gradient variance against steps.
 Usage: plot_estimator_table.py LOG_DIR DOCS_DIR "command that produced the logs" [SECONDS_IT_TOOK]"""
 import glob
@@ -19,7 +19,8 @@ log_dir, docs_dir, command = sys.argv[1], sys.argv[2], sys.argv[3]
 minutes = float(sys.argv[4]) / 60 if len(sys.argv) > 4 else None
 STEPS_PER_EPOCH = 60000 // 128
 MODELS = ["bernoulli_vae_linear", "bernoulli_vae_nonlinear", "cat_vae"]
-ESTIMATORS = ["gumbel_softmax", "straight_through", "score_function"]
+ESTIMATORS = ["gumbel_softmax", "straight_through", "score_function", "disarm"]
+PUBLISHED = ESTIMATORS[:3]  # the Gumbel-softmax paper's ordering: GS < ST < SF
 TITLES = {
     "bernoulli_vae_linear": "bernoulli_vae --layers linear",
     "bernoulli_vae_nonlinear": "bernoulli_vae --layers nonlinear",
@@ -35,18 +36,21 @@ def fields(line):
 runs = {}  # (model, estimator) -> list of {"epochs": [...], "variance": [...]}
 for path in sorted(glob.glob(os.path.join(log_dir, "*.log"))):
     name = os.path.basename(path)[:-4]
-    match = re.match(r"(.+)_(gumbel_softmax|straight_through|score_function)_(\d+)$", name)
+    match = re.match(r"(.+)_(gumbel_softmax|straight_through|score_function|disarm)_(\d+)$", name)
     if not match:
         continue
     model, estimator, seed = match.groups()
-    epochs, variance = [], []
+    epochs, variance, likelihood = [], [], None
     for line in open(path):
         if line.startswith("epoch="):
             epochs.append(fields(line))
         elif line.startswith("grad_variance "):
             variance.append(fields(line))
+        elif line.startswith("test_neg_log_likelihood="):
+            likelihood = dict(kv.split("=", 1) for kv in line.split())
     if epochs:
-        runs.setdefault((model, estimator), []).append({"seed": int(seed), "epochs": epochs, "variance": variance})
+        runs.setdefault((model, estimator), []).append(
+            {"seed": int(seed), "epochs": epochs, "variance": variance, "likelihood": likelihood})
 if not runs:
     sys.exit(f"no logs in {log_dir}")
 
@@ -68,6 +72,8 @@ rows = []
 summary = {}  # (model, estimator) -> mean final test -ELBO
 relaxed_summary = {}  # model -> mean final relaxed test -ELBO of gumbel_softmax
 variance = {}  # (model, estimator) -> mean gradient variance after step 0
+likelihood_summary = {}  # (model, estimator) -> mean test -log p(x) estimate
+likelihood_samples = sorted({int(r["likelihood"]["samples"]) for g in runs.values() for r in g if r["likelihood"]})
 for model in MODELS:
     for estimator in ESTIMATORS:
         group = runs.get((model, estimator))
@@ -78,6 +84,9 @@ for model in MODELS:
         relaxed = [v for v in (final(r, "test_neg_elbo_relaxed") for r in group) if v is not None]
         later = [float(v["value"]) for r in group for v in r["variance"] if int(v["step"]) > 0]
         per_step = [1e3 * float(e["seconds"]) / STEPS_PER_EPOCH for r in group for e in r["epochs"]]
+        nll = [float(r["likelihood"]["test_neg_log_likelihood"]) for r in group if r["likelihood"]]
+        if nll:
+            likelihood_summary[(model, estimator)] = statistics.mean(nll)
         summary[(model, estimator)] = statistics.mean(test)
         if relaxed:
             relaxed_summary[model] = statistics.mean(relaxed)
@@ -85,12 +94,13 @@ for model in MODELS:
         if later:
             variance[(model, estimator)] = statistics.mean(later)
         rows.append(f"| {TITLES[model]} | `{estimator}` | {len(group)} | {len(group[0]['epochs']) * STEPS_PER_EPOCH} | "
-                    f"{mean_sd(train)} | **{mean_sd(test)}** | {mean_sd(relaxed) if relaxed else ''} | "
+                    f"{mean_sd(train)} | **{mean_sd(test)}** | {mean_sd(relaxed) if relaxed else ''} | {mean_sd(nll)} | "
                     f"{variance_text} | {statistics.median(per_step):.2f} |")
 
 os.makedirs(os.path.join(docs_dir, "benchmarks"), exist_ok=True)
 # the plots: one panel per model, one curve per estimator (mean over seeds)
-colours = {"gumbel_softmax": "tab:blue", "straight_through": "tab:orange", "score_function": "tab:green"}
+colours = {"gumbel_softmax": "tab:blue", "straight_through": "tab:orange", "score_function": "tab:green",
+           "disarm": "tab:red"}
 present = [m for m in MODELS if any((m, e) in runs for e in ESTIMATORS)]
 for kind in ("test_neg_elbo", "grad_variance"):
     figure, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 4), squeeze=False)
@@ -130,19 +140,22 @@ def ordering_rows():
     scored by its discrete bound and by its relaxed one."""
     lines = []
     for m in present:
-        if any((m, e) not in summary for e in ESTIMATORS):
+        if any((m, e) not in summary for e in PUBLISHED):
             continue
-        discrete = [summary[(m, e)] for e in ESTIMATORS]
+        discrete = [summary[(m, e)] for e in PUBLISHED]
         relaxed = [relaxed_summary.get(m, discrete[0])] + discrete[1:]
+        nll = [likelihood_summary.get((m, e)) for e in PUBLISHED]
+        nll_text = (f"{', '.join(f'{v:.1f}' for v in nll)} | {ordering(nll)}" if all(v is not None for v in nll)
+                    else "n/a | n/a")
         lines.append(f"| {TITLES[m]} | {', '.join(f'{v:.1f}' for v in discrete)} | {ordering(discrete)} | "
-                     f"{relaxed[0]:.1f} | {ordering(relaxed)} |")
+                     f"{relaxed[0]:.1f} | {ordering(relaxed)} | {nll_text} |")
     return "\n".join(lines)
 
 
 def findings():
     """What the numbers say, computed from them so that the text stays true when they change."""
     out = []
-    ratios = [variance[(m, "score_function")] / variance[(m, e)] for m in present for e in ESTIMATORS[:2]
+    ratios = [variance[(m, "score_function")] / variance[(m, e)] for m in present for e in PUBLISHED[:2]
               if (m, e) in variance and (m, "score_function") in variance]
     if ratios:
         out.append(f"- The score function (moving-average baseline) has {min(ratios):.0f} to {max(ratios):.0f} times "
@@ -157,6 +170,13 @@ def findings():
     if behind:
         out.append("- Scored as the discrete model it trains, gumbel_softmax is behind straight_through on "
                    + ", ".join(behind) + ".")
+    antithetic = [m for m in present if (m, "disarm") in variance and (m, "score_function") in variance]
+    if antithetic:
+        spread = [variance[(m, "score_function")] / variance[(m, "disarm")] for m in antithetic]
+        scores = ", ".join(f"{summary[(m, 'disarm')]:.1f} against {summary[(m, 'score_function')]:.1f} on {TITLES[m]}"
+                           for m in antithetic)
+        out.append(f"- disarm, the unbiased antithetic estimator, has {min(spread):.0f} to {max(spread):.0f} times less "
+                   f"gradient variance than the score function with a moving average; test -ELBO {scores}.")
     return "\n".join(out)
 
 
@@ -164,6 +184,7 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 orderings = ordering_rows()
 findings_text = findings()
 seeds = sorted({r['seed'] for group in runs.values() for r in group})
+likelihood_text = ", ".join(map(str, likelihood_samples)) or "n/a"
 page = f"""# The estimator benchmark
 
 Every estimator that ppl offers for binary and categorical latents, on the standard workload of the
@@ -197,10 +218,14 @@ Mean ± standard deviation over seeds, after the last epoch. The gradient varian
 encoder's parameters: 100 independent gradient estimates on one training batch, every 936 steps
 (`--variance-every 936`), averaged over the entries and over the measurements after step 0. The
 time per step is the epoch's wall time over its 468 steps, so it also holds the evaluation and the
-variance draws; compare it between rows, not with bench_vae_step.
+variance draws; compare it between rows, not with bench_vae_step. `disarm` evaluates two
+antithetic samples per image, so its steps cost about twice those of the score function. The test
+-log p(x) is the importance weighted bound of the discrete model with K samples per test image
+(`--eval-samples K`), the estimator papers' test metric; they use K = 1000, which is the default of
+the examples and of this script.
 
-| model | estimator | seeds | steps | train -ELBO | test -ELBO (discrete) | test -ELBO (relaxed, diagnostic) | gradient variance | ms per step |
-|---|---|---|---|---|---|---|---|---|
+| model | estimator | seeds | steps | train -ELBO | test -ELBO (discrete) | test -ELBO (relaxed, diagnostic) | test -log p(x), K = {likelihood_text} | gradient variance | ms per step |
+|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
 ![test -ELBO against steps](benchmarks/estimator_test_neg_elbo.png)
@@ -215,16 +240,16 @@ gumbel_softmax, straight_through and score_function. The ordering is checked twi
 gumbel_softmax scored as the discrete model it trains, and once with its relaxed bound, the number
 an evaluation with soft samples would report.
 
-| model | test -ELBO, discrete (GS, ST, SF) | GS < ST < SF | GS relaxed | GS relaxed < ST < SF |
-|---|---|---|---|---|
+| model | test -ELBO, discrete (GS, ST, SF) | GS < ST < SF | GS relaxed | GS relaxed < ST < SF | test -log p(x) (GS, ST, SF) | GS < ST < SF |
+|---|---|---|---|---|---|---|
 {orderings}
 
 Compare each difference with its seed-to-seed standard deviation in the results table.
 {findings_text}
 
 RELAX > REBAR > REINFORCE with a leave-one-out baseline (Grathwohl et al. 2018; Tucker et al. 2017)
-is not measured yet: REBAR, RELAX and DisARM are not in ppl yet (issue 9). The importance-weighted
-test bound (`--eval-samples`) and the PyTorch peers are not here yet either.
+is not measured yet: REBAR and RELAX are not in ppl yet (issue 9). DisARM (Dong, Mnih and Tucker
+2020) is, on the Bernoulli models. The PyTorch peers of `bernoulli_vae` are not here yet.
 """
 with open(os.path.join(docs_dir, "estimator_benchmark.md"), "w") as out:
     out.write(page)

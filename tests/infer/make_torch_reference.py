@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Writes torch_reference.txt: fixed weights, inputs and noise for small versions of the seed's two
-VAEs, with PyTorch's negative ELBO and every parameter gradient (float64).
+VAEs, a Bernoulli VAE trained with DisARM and the categorical VAE's 3-sample bound trained with VIMCO,
+with PyTorch's loss and every parameter gradient (float64). The estimators are written here from
+the papers' formulas, independently of ppl's code.
 
 Run by hand with Debian's python3-torch:  /usr/bin/python3 tests/infer/make_torch_reference.py
 The C++ test tests/infer/torch_agreement.cpp reads the file; torch is not needed to run the tests.
@@ -99,6 +101,63 @@ def categorical_vae(estimator):
 
 for estimator in ("gumbel_softmax", "straight_through", "score_function"):
     categorical_vae(estimator)
+
+# ---- Bernoulli VAE with DisARM (Dong, Mnih and Tucker 2020): D units, uniform Bernoulli(1/2) prior.
+# Two antithetic samples per point from logistic noise L: b = [theta + L > 0], b~ = [theta - L > 0].
+# The loss averages both samples' -ELBO; the encoder's score part is the DisARM estimate
+#   g = 1/2 (f(b) - f(b~)) (b - b~) sigmoid(|theta|),  f = -log p(x | .) per point.
+D = 5
+benc, bdec = dense("benc", X, D), dense("bdec", D, X)
+L = torch.logit(torch.rand(B, D).clamp(1e-7, 1 - 1e-7))
+junk = torch.randn(B, D)  # the second block of the noise matrix: the antithetic pair must ignore it
+emit("bern.noise.b", torch.cat([L, junk], dim=0).t())
+theta = linear(x, benc)
+b, b_anti = (theta + L > 0).to(theta.dtype), (theta - L > 0).to(theta.dtype)
+
+
+def bernoulli_nll(codes):
+    return F.binary_cross_entropy_with_logits(linear(codes, bdec), x, reduction="none").sum(dim=1)
+
+
+f, f_anti = bernoulli_nll(b), bernoulli_nll(b_anti)
+p = torch.sigmoid(theta)
+kl = (p * torch.log(p) + (1 - p) * torch.log(1 - p) + torch.log(torch.tensor(2.0))).sum(dim=1)
+g = 0.5 * (f - f_anti).detach().unsqueeze(1) * (b - b_anti) * torch.sigmoid(theta.abs()).detach()
+loss = 0.5 * (f + f_anti).mean() + kl.mean()
+(loss + (g * theta).sum() / B).backward()
+lines.append(f"scalar bern.disarm.neg_elbo {float(loss)!r}")
+gradients("bern.disarm", [benc, bdec], ["benc", "bdec"])
+
+# ---- the categorical VAE's bound with S samples per point (IWAE), trained with VIMCO (Mnih and
+# Rezende 2016): L = log mean_s w_s; the score of sample s is weighted by L - L_-s, where L_-s
+# replaces log w_s by the mean of the other log weights.
+S = 3
+for layer in (enc1, enc2, cdec1, cdec2):
+    for p in layer:
+        p.grad = None
+u = torch.rand(S * B, GROUPS * K).clamp(1e-7, 1 - 1e-7)
+gumbel = -torch.log(-torch.log(u))
+emit("vimco.noise.c", gumbel.t())
+xs = x.repeat(S, 1)  # sample s of point i in row s B + i, as ppl lays out columns
+q_logits = linear(F.relu(linear(xs, enc1)), enc2).view(S * B, GROUPS, K)
+log_q_all = F.log_softmax(q_logits, dim=-1)
+hard = F.one_hot((q_logits + gumbel.view(S * B, GROUPS, K)).argmax(dim=-1), K).to(q_logits.dtype)
+log_q = (hard * log_q_all).sum(dim=(1, 2))
+nll = F.binary_cross_entropy_with_logits(linear(F.relu(linear(hard.reshape(S * B, GROUPS * K), cdec1)), cdec2), xs,
+                                         reduction="none").sum(dim=1)
+log_w = (-nll - GROUPS * torch.log(torch.tensor(float(K))) - log_q).view(S, B)
+bound = torch.logsumexp(log_w, dim=0) - torch.log(torch.tensor(float(S)))
+leave_out = []
+for s in range(S):
+    others = torch.cat([log_w[:s], log_w[s + 1:]]).detach()
+    replaced = log_w.detach().clone()
+    replaced[s] = others.mean(dim=0)
+    leave_out.append(torch.logsumexp(replaced, dim=0) - torch.log(torch.tensor(float(S))))
+weights = torch.stack([bound.detach() - l for l in leave_out])  # S x B
+loss = -bound.mean()
+(loss - (weights * log_q.view(S, B)).sum() / B).backward()
+lines.append(f"scalar vimco.neg_bound {float(loss)!r}")
+gradients("vimco", [enc1, enc2, cdec1, cdec2], ["enc1", "enc2", "cdec1", "cdec2"])
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.txt")
 with open(path, "w") as out:

@@ -1,6 +1,7 @@
 // The generated ELBO and its gradients equal PyTorch autograd's for the same weights, data and
-// noise: the continuous VAE, and the categorical VAE with gumbel_softmax, straight_through and
-// score_function (no baseline). The reference values come from make_torch_reference.py.
+// noise: the continuous VAE, the categorical VAE with gumbel_softmax, straight_through and
+// score_function (no baseline), a Bernoulli VAE with disarm, and the categorical VAE's iwae bound
+// with vimco. The reference values come from make_torch_reference.py.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -113,4 +114,36 @@ TEST_CASE("categorical VAE, straight_through: value and gradients equal PyTorch'
 }
 TEST_CASE("categorical VAE, score_function (no baseline): value and gradients equal PyTorch's", "[infer][torch]") {
     check_categorical<score_function<none>>("score_function");
+}
+
+TEST_CASE("Bernoulli VAE, disarm: value and gradients equal a PyTorch DisARM", "[infer][torch]") {
+    const reference r = reference::load();
+    random_stream init{0};
+    dense benc{12, 5, init, "benc"}, bdec{5, 12, init, "bdec"};
+    load_layer(benc, r, "benc");
+    load_layer(bdec, r, "bdec");
+    auto x = data<"x">();
+    auto b = sample<"b", disarm>(bernoulli_logits(benc(x)), uniform_bernoulli());
+    auto objective = elbo(elbo_settings{.samples = 2}, observe(bernoulli_logits(bdec(b)), x));
+    fixed_noise<Eigen::MatrixXd> noise{{{"b", r["bern.noise.b"]}}};
+    const Eigen::MatrixXf batch = r["x"].cast<float>();
+    const step_result result = objective.value_and_grad(batch, noise);
+    CHECK(result.loss == Approx(r.scalars.at("bern.disarm.neg_elbo")).epsilon(1e-4));
+    check_gradients(objective, r, "bern.disarm");
+}
+
+TEST_CASE("categorical VAE, iwae(3) with vimco: value and gradients equal a PyTorch VIMCO", "[infer][torch]") {
+    const reference r = reference::load();
+    random_stream init{0};
+    dense enc1{12, 8, init, "enc1"}, enc2{8, 6, init, "enc2"}, cdec1{6, 8, init, "cdec1"}, cdec2{8, 12, init, "cdec2"};
+    for (auto [layer, name] : {std::pair{&enc1, "enc1"}, {&enc2, "enc2"}, {&cdec1, "cdec1"}, {&cdec2, "cdec2"}})
+        load_layer(*layer, r, name);
+    auto x = data<"x">();
+    auto c = sample<"c", vimco>(categorical(enc2(relu(enc1(x))), 2), uniform_categorical());
+    auto objective = iwae(3, observe(bernoulli_logits(cdec2(relu(cdec1(c)))), x));
+    fixed_noise<Eigen::MatrixXd> noise{{{"c", r["vimco.noise.c"]}}};
+    const Eigen::MatrixXf batch = r["x"].cast<float>();
+    const step_result result = objective.value_and_grad(batch, noise);
+    CHECK(result.neg_elbo == Approx(r.scalars.at("vimco.neg_bound")).epsilon(1e-4));
+    check_gradients(objective, r, "vimco");
 }
