@@ -1,6 +1,7 @@
 // The categorical VAE of the seed (10 groups of K = 20 classes, uniform prior, tau annealed),
 // trained on Fashion-MNIST. --estimator picks a compile-time instantiation:
-//   cat_vae --estimator gumbel_softmax|straight_through|score_function --epochs 10 --out results/cat_vae
+//   cat_vae --estimator gumbel_softmax|straight_through|score_function|vimco --epochs 10 --out results/cat_vae
+// vimco trains the K-sample bound iwae(K, ...) (--samples K); the others train the ELBO.
 #include <ppl/ppl.hpp>
 
 #include "support/training.hpp"
@@ -31,15 +32,22 @@ struct cat_vae_layers {
 template <class Estimator>
 struct cat_vae_model : cat_vae_layers<Estimator> {
     using layers = cat_vae_layers<Estimator>;
-    static constexpr bool uses_temperature = !is_score_function_v<Estimator>;
+    static constexpr bool uses_temperature = is_relaxation_v<Estimator>;
     using objective = decltype(elbo(std::declval<layers&>().model()));
-    objective train{elbo(layers::model())};
-    objective test{elbo(layers::model())};
+    using train_objective =
+        std::conditional_t<is_vimco_v<Estimator>, decltype(iwae(1, std::declval<layers&>().model())), objective>;
+    train_objective train;
+    objective test{elbo(layers::model())};  // the per-epoch test -ELBO, for every estimator
     graph<decltype(std::declval<layers&>().decoder())> decode{layers::decoder()};
     exponential_temperature schedule;
 
-    cat_vae_model(std::uint64_t seed, exponential_temperature s) : layers(seed), schedule(s) {}
+    cat_vae_model(std::uint64_t seed, exponential_temperature s, Eigen::Index samples)
+        : layers(seed), train(make_train(samples)), schedule(s) {}
 
+    auto make_train(Eigen::Index samples) {
+        if constexpr (is_vimco_v<Estimator>) return iwae(samples, layers::model());
+        else return elbo(layers::model());
+    }
     double temperature(std::int64_t step) const { return schedule(step); }
     std::vector<parameter*> encoder_parameters() {
         return {&this->enc1.weight, &this->enc1.bias, &this->enc2.weight, &this->enc2.bias};
@@ -59,8 +67,8 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
 };
 
 template <class Estimator>
-int run(const examples::train_options& options, const exponential_temperature& schedule) {
-    cat_vae_model<Estimator> model(options.seed, schedule);
+int run(const examples::train_options& options, const exponential_temperature& schedule, std::int64_t samples) {
+    cat_vae_model<Estimator> model(options.seed, schedule, samples);
     return examples::train(model, options);
 }
 
@@ -71,14 +79,20 @@ int main(int argc, char** argv) {
     examples::command_line flags("Categorical VAE (10 x 20, uniform prior) on Fashion-MNIST, trained with ppl", options);
     std::string estimator = "gumbel_softmax";
     exponential_temperature schedule;
-    flags.add_option("--estimator", estimator, "gumbel_softmax, straight_through or score_function",
-                     {"gumbel_softmax", "straight_through", "score_function"});
+    std::int64_t samples = 4;
+    flags.add_option("--estimator", estimator,
+                     "gumbel_softmax, straight_through, score_function (moving average) or vimco (trains the K-sample bound)",
+                     {"gumbel_softmax", "straight_through", "score_function", "vimco"});
+    flags.add_option("--samples", samples, "K, the samples per image of the bound that --estimator vimco trains (>= 2)");
     flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::guarded_main([&] {
         (void)schedule(0);  // checks the schedule's settings before any work
-        if (estimator == "straight_through") return run<straight_through>(options, schedule);
-        if (estimator == "score_function") return run<score_function<moving_average>>(options, schedule);
-        return run<gumbel_softmax>(options, schedule);
+        if (estimator == "vimco" && samples < 2)
+            fail("--estimator vimco needs at least 2 samples per image (--samples); got ", samples);
+        if (estimator == "straight_through") return run<straight_through>(options, schedule, samples);
+        if (estimator == "score_function") return run<score_function<moving_average>>(options, schedule, samples);
+        if (estimator == "vimco") return run<vimco>(options, schedule, samples);
+        return run<gumbel_softmax>(options, schedule, samples);
     });
 }

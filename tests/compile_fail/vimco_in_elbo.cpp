@@ -1,4 +1,4 @@
-// vimco needs a K-sample bound: a vimco site in elbo() must not compile.
+// vimco trains a K-sample bound: training a vimco site with elbo() must not compile.
 #include <ppl/ppl.hpp>
 using namespace ppl;
 int main() {
@@ -7,5 +7,7 @@ int main() {
     auto x = data<"x">();
     auto c = sample<"c", vimco>(categorical(enc(x), 1), uniform_categorical());
     auto objective = elbo(observe(bernoulli_logits(dec(c)), x));
-    (void)objective;
+    Eigen::MatrixXf batch = Eigen::MatrixXf::Ones(4, 2);
+    random_stream noise{2};
+    objective.value_and_grad(batch, noise);
 }

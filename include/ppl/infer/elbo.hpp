@@ -179,9 +179,7 @@ private:
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
                                         state_leaf<baseline_state>{state})};
         } else {
-            static_assert(!is_vimco_v<E>, "ppl: vimco is the score function of a K-sample bound: build the objective "
-                                          "with iwae(K, observe(...)) instead of elbo(...).");
-            return std::tuple<>{};
+            return std::tuple<>{};  // pathwise and relaxed sites; a vimco site only draws (see value_and_grad)
         }
     }
 
@@ -214,6 +212,11 @@ public:
     /// relaxed bound, and step_options::hard_samples changes what forward() computes.
     static constexpr bool has_soft_sites = graph_type::template has_input<"hard_samples">();
 
+    /// True when some site uses vimco: the objective scores the model (forward) but trains only in iwae.
+    static constexpr bool has_vimco_sites = []<class... S>(type_list<S...>) {
+        return (false || ... || is_vimco_v<estimator_of<S>>);
+    }(sites_type{});
+
     /// True when some site uses disarm, which needs elbo_settings::samples == 2.
     static constexpr bool has_disarm_sites = []<class... S>(type_list<S...>) {
         return (false || ... || is_disarm_v<estimator_of<S>>);
@@ -239,6 +242,8 @@ public:
     /// backward passes, and leaves d loss / d p in every parameter's grad.
     template <class Batch, class Noise>
     step_result value_and_grad(const Batch& batch, Noise& noise, step_options options = {}) {
+        static_assert(!has_vimco_sites, "ppl: vimco is the score function of a K-sample bound: train with "
+                                        "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
         const step_result r = forward(batch, noise, options);
         graph_.backward();
         return r;

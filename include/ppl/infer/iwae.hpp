@@ -10,6 +10,7 @@
 // disarm sites draw their K samples in antithetic pairs; each is still an exact draw of q, so the
 // mean weight is unbiased for p(x) and L_K stays a lower bound in expectation.
 #include <Eigen/Core>
+#include <array>
 #include <cmath>
 #include <string>
 #include <tuple>
@@ -141,6 +142,17 @@ public:
         return r;
     }
 
+    /// value_and_grad with a step's settings, for drivers shared with elbo(): the bound has no KL
+    /// weight, so beta must be 1, and it trains no relaxed site, so tau is not used.
+    template <class Batch, class Noise>
+    step_result value_and_grad(const Batch& batch, Noise& noise, step_options options) {
+        if (options.beta != 1.0) fail("iwae has no KL weight to anneal; beta is ", options.beta, " but must be 1");
+        return value_and_grad(batch, noise);
+    }
+
+    /// The baselines' state: none (vimco's baselines come from the other samples of the step).
+    [[nodiscard]] std::array<baseline_state, 0>& baselines() { return no_baselines_; }
+
     /// The parameters of the model, in first-use order.
     [[nodiscard]] auto parameters() { return graph_.parameters(); }
 
@@ -157,6 +169,7 @@ private:
     }
 
     Eigen::Index samples_;
+    std::array<baseline_state, 0> no_baselines_{};
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), hard_ = matrix::Ones(1, 1), replicated_;
 };
