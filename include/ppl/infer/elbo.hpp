@@ -140,6 +140,18 @@ const Matrix& replicate_columns(const Batch& batch, Eigen::Index copies, Matrix&
     return buffer;
 }
 
+// The random sites (let nodes) of the model behind some observations, in evaluation order.
+template <class... Observations>
+using model_sites_t = filter_t<
+    is_site_let,
+    lets_of_t<decltype(let<"elbo:nll">(std::apply(sum_all, reconstruction_terms(std::declval<const std::tuple<Observations...>&>()))))>>;
+
+// True when predicate.operator()<estimator>() holds for some site of the list.
+template <class... S>
+constexpr bool any_site(type_list<S...>, auto predicate) {
+    return (false || ... || predicate.template operator()<estimator_of<S>>());
+}
+
 // One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>.
 template <class... S>
 std::string describe_sites(type_list<S...>, bool monte_carlo_only) {
@@ -156,12 +168,9 @@ std::string describe_sites(type_list<S...>, bool monte_carlo_only) {
 /// It is neither copied nor moved (the graph points at its baselines).
 template <class... Observations>
 class elbo_objective {
-    using reconstruction_type = decltype(detail::reconstruction_terms(std::declval<const std::tuple<Observations...>&>()));
-    using nll_type = decltype(let<"elbo:nll">(std::apply(detail::sum_all, std::declval<const reconstruction_type&>())));
-
 public:
     /// The model's random sites (let nodes) in evaluation order.
-    using sites_type = filter_t<detail::is_site_let, lets_of_t<nll_type>>;
+    using sites_type = detail::model_sites_t<Observations...>;
     static constexpr std::size_t site_count = sites_type::size;
 
 private:
@@ -213,14 +222,10 @@ public:
     static constexpr bool has_soft_sites = graph_type::template has_input<"hard_samples">();
 
     /// True when some site uses vimco: the objective scores the model (forward) but trains only in iwae.
-    static constexpr bool has_vimco_sites = []<class... S>(type_list<S...>) {
-        return (false || ... || is_vimco_v<estimator_of<S>>);
-    }(sites_type{});
+    static constexpr bool has_vimco_sites = detail::any_site(sites_type{}, []<class E>() { return is_vimco_v<E>; });
 
     /// True when some site uses disarm, which needs elbo_settings::samples == 2.
-    static constexpr bool has_disarm_sites = []<class... S>(type_list<S...>) {
-        return (false || ... || is_disarm_v<estimator_of<S>>);
-    }(sites_type{});
+    static constexpr bool has_disarm_sites = detail::any_site(sites_type{}, []<class E>() { return is_disarm_v<E>; });
 
     explicit elbo_objective(elbo_settings settings, Observations... observed)
         : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {

@@ -51,12 +51,9 @@ auto site_log_ratio(const Site& site) {
 /// parameters with any other objective built from the same expression (e.g. the elbo() it evaluates).
 template <class... Observations>
 class iwae_objective {
-    using reconstruction_type = decltype(detail::reconstruction_terms(std::declval<const std::tuple<Observations...>&>()));
-    using nll_type = decltype(let<"elbo:nll">(std::apply(detail::sum_all, std::declval<const reconstruction_type&>())));
-
 public:
     /// The model's random sites (let nodes) in evaluation order.
-    using sites_type = filter_t<detail::is_site_let, lets_of_t<nll_type>>;
+    using sites_type = detail::model_sites_t<Observations...>;
     static constexpr std::size_t site_count = sites_type::size;
 
 private:
@@ -89,14 +86,10 @@ private:
     using matrix = typename graph_type::matrix;
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
 
-    template <class... S>
-    static constexpr bool any_site(type_list<S...>, auto predicate) {
-        return (false || ... || predicate.template operator()<estimator_of<S>>());
-    }
     static constexpr bool has_relaxed_sites =
-        any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
+        detail::any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
     static constexpr bool has_plain_score_sites =
-        any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_disarm_v<E>; });
+        detail::any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_disarm_v<E>; });
 
 public:
     /// K samples of every site per data point (K >= 1).
