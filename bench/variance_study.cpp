@@ -5,7 +5,9 @@
 //                  [--seed S] [--table FILE.md] [--png FILE.png]
 //
 // Each trial averages n per-sample estimates drawn through ppl's own estimators (the same code
-// that trains models). Leave-one-out needs n >= 2; the moving average carries over trials.
+// that trains models). Leave-one-out needs n >= 2; the moving average carries over trials. rebar
+// first adapts eta and tau (1500 variance steps of 64 points), then keeps them fixed; each of its
+// per-sample estimates costs five evaluations of r^T z (one exact, two relaxed, two probes).
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -45,6 +47,26 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
     }
     if (out.empty()) fail("--", what, " is empty");
     return out;
+}
+
+// n rebar estimates with the state's eta and tau laid out in five blocks; with `adapt`, one variance
+// step after. Returns d/d logits_0 of the batch's mean cost.
+double rebar_estimate(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rewards, Eigen::Index n, baseline_state& state,
+                      random_stream& rng, bool adapt) {
+    basic_parameter<double> logits("logits", logits0.size(), rebar_layout::blocks * n);
+    logits.value = logits0.replicate(1, rebar_layout::blocks * n);
+    auto q = categorical(param(logits), 1);
+    auto z = let<"c">(rebar::value<"c">(q, constant_leaf{1.0}));
+    graph g{make_expr(ops::rebar_surrogate_op<categorical_family>{q.settings}, std::get<0>(q.params), stop_gradient(z),
+                      column_sum(input<"r">() * z), state_leaf<baseline_state>{&state})};
+    Eigen::MatrixXd r = rewards, control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
+    control << std::exp(state.control.log_tau), std::exp(state.control.log_tau + rebar_layout::probe_step), state.control.eta;
+    g.set<"r">(r);
+    g.set<"rebar:control.c">(control);
+    g.set<"hard_samples">(hard);
+    g.value_and_grad(stream_noise{&rng});
+    if (adapt) rebar_adapt<categorical_family>(q.settings, state, g.value<"rebar:noise.c">(), g.adjoint<"c">());
+    return logits.grad.row(0).sum();
 }
 
 // One gradient estimate per trial, each the average over n samples.
@@ -125,6 +147,9 @@ int main(int argc, char** argv) {
 
         std::vector<row> rows;
         random_stream rng{seed};
+        baseline_state adapted;
+        for (int step = 0; step < 1500; ++step) rebar_estimate(logits, rewards, 64, adapted, rng, true);
+        std::cerr << "rebar adapted: eta " << adapted.control.eta << ", tau " << std::exp(adapted.control.log_tau) << "\n";
         for (double count : samples_list) {
             const auto n = static_cast<Eigen::Index>(count);
             if (n < 1 || double(n) != count) fail("--samples has ", count, "; sample counts are whole numbers >= 1");
@@ -138,6 +163,12 @@ int main(int argc, char** argv) {
             for (double tau : {0.1, 0.5, 1.0, 2.0})
                 rows.push_back(summarize("gumbel_softmax", tau, n, estimates<gumbel_softmax>(logits, rewards, n, trials, tau, rng), truth));
             rows.push_back(summarize("straight_through", 0.5, n, estimates<straight_through>(logits, rewards, n, trials, 0.5, rng), truth));
+            std::vector<double> rebar_rows;
+            for (int trial = 0; trial < trials; ++trial) {
+                baseline_state fixed = adapted;  // eta, tau and the baseline as adapted, not moved by the trials
+                rebar_rows.push_back(rebar_estimate(logits, rewards, n, fixed, rng, false));
+            }
+            rows.push_back(summarize("rebar", std::exp(adapted.control.log_tau), n, rebar_rows, truth));
         }
 
         std::ofstream json(json_path);

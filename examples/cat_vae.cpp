@@ -1,7 +1,8 @@
 // The categorical VAE of the seed (10 groups of K = 20 classes, uniform prior, tau annealed),
 // trained on Fashion-MNIST. --estimator picks a compile-time instantiation:
-//   cat_vae --estimator gumbel_softmax|straight_through|score_function|vimco --epochs 10 --out results/cat_vae
-// vimco trains the K-sample bound iwae(K, ...) (--samples K); the others train the ELBO.
+//   cat_vae --estimator gumbel_softmax|straight_through|score_function|vimco|rebar --epochs 10 --out results/cat_vae
+// vimco trains the K-sample bound iwae(K, ...) (--samples K); the others train the ELBO. rebar learns
+// its own temperature, so the --tau schedule applies to the relaxed estimators only.
 #include <ppl/ppl.hpp>
 
 #include "support/training.hpp"
@@ -54,7 +55,8 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
     }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
         test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
-        return test.loss_graph().template value<"logits">().array().logistic();
+        // rebar lays out five blocks of columns per image; the first holds one reconstruction of each
+        return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
     Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
         Eigen::MatrixXf c = Eigen::MatrixXf::Zero(groups * classes, count);  // one uniform class per group
@@ -81,8 +83,9 @@ int main(int argc, char** argv) {
     exponential_temperature schedule;
     std::int64_t samples = 4;
     flags.add_option("--estimator", estimator,
-                     "gumbel_softmax, straight_through, score_function (moving average) or vimco (trains the K-sample bound)",
-                     {"gumbel_softmax", "straight_through", "score_function", "vimco"});
+                     "gumbel_softmax, straight_through, score_function (moving average), vimco (trains the K-sample "
+                     "bound) or rebar (the relaxation as a learned control variate)",
+                     {"gumbel_softmax", "straight_through", "score_function", "vimco", "rebar"});
     flags.add_option("--samples", samples, "K, the samples per image of the bound that --estimator vimco trains (>= 2)");
     flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
         if (estimator == "straight_through") return run<straight_through>(options, schedule, samples);
         if (estimator == "score_function") return run<score_function<moving_average>>(options, schedule, samples);
         if (estimator == "vimco") return run<vimco>(options, schedule, samples);
+        if (estimator == "rebar") return run<rebar>(options, schedule, samples);
         return run<gumbel_softmax>(options, schedule, samples);
     });
 }

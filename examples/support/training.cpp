@@ -122,6 +122,31 @@ void restore_baselines(const std::string& text, std::span<baseline_state> states
     }
 }
 
+// The learned control variates (rebar's eta, log tau and their Adam moments), as bit patterns.
+std::string control_variates_text(std::span<const baseline_state> states) {
+    std::ostringstream out;
+    for (const auto& s : states) {
+        const auto& c = s.control;
+        for (const double v : {c.eta, c.log_tau, c.first_moment[0], c.first_moment[1], c.second_moment[0], c.second_moment[1]})
+            out << std::bit_cast<std::uint64_t>(v) << ' ';
+        out << c.steps << ' ';
+    }
+    return out.str();
+}
+void restore_control_variates(const std::string& text, std::span<baseline_state> states) {
+    std::istringstream in(text);
+    for (auto& s : states) {
+        auto& c = s.control;
+        for (double* v : {&c.eta, &c.log_tau, &c.first_moment[0], &c.first_moment[1], &c.second_moment[0], &c.second_moment[1]}) {
+            std::uint64_t bits = 0;
+            in >> bits;
+            *v = std::bit_cast<double>(bits);
+        }
+        in >> c.steps;
+    }
+    if (!in) fail("the checkpoint's control_variates entry is damaged");
+}
+
 // The options no flag parser can check alone; before anything is built from them.
 const train_options& checked(const train_options& o) {
     if (o.batch < 1) fail("--batch ", o.batch, " must be at least 1");
@@ -207,6 +232,7 @@ training_session::training_session(const train_options& o, std::vector<parameter
         std::istringstream(c.value("rng.shuffle")) >> s.shuffle_rng;
         std::istringstream(c.value("rng.noise")) >> noise_rng_;
         restore_baselines(c.value("baselines"), s.baselines);
+        if (c.text.contains("control_variates")) restore_control_variates(c.value("control_variates"), s.baselines);
         first_epoch_ = std::stoi(c.value("epoch"));
         std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
     }
@@ -321,6 +347,7 @@ void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) 
     c.text["rng.shuffle"] = shuffle.str();
     c.text["rng.noise"] = noise.str();
     c.text["baselines"] = baselines_text(s.baselines);
+    c.text["control_variates"] = control_variates_text(s.baselines);
     c.text["epoch"] = std::to_string(epoch + 1);
     save_checkpoint(s.checkpoint_path, c);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Writes torch_reference.txt: fixed weights, inputs and noise for small versions of the seed's two
 VAEs, a Bernoulli VAE trained with DisARM and the categorical VAE's 3-sample bound trained with VIMCO,
+both VAEs trained with REBAR,
 with PyTorch's loss and every parameter gradient (float64). The estimators are written here from
 the papers' formulas, independently of ppl's code.
 
@@ -8,6 +9,7 @@ Run by hand with Debian's python3-torch:  /usr/bin/python3 tests/infer/make_torc
 The C++ test tests/infer/torch_agreement.cpp reads the file; torch is not needed to run the tests.
 Matrices are written in ppl's layout (features x batch, weights out x in), column-major.
 """
+import math
 import os
 import torch
 import torch.nn.functional as F
@@ -158,6 +160,96 @@ loss = -bound.mean()
 (loss - (weights * log_q.view(S, B)).sum() / B).backward()
 lines.append(f"scalar vimco.neg_bound {float(loss)!r}")
 gradients("vimco", [enc1, enc2, cdec1, cdec2], ["enc1", "enc2", "cdec1", "cdec2"])
+
+# ---- REBAR (Tucker et al. 2017) on the Bernoulli and categorical VAEs, at eta = 1 and tau = 1/2 (the
+# start), written from the paper: with z = theta + noise, b = H(z) and z~ ~ p(z | b),
+#   g = [f(b) - eta f(sigma(z~ / tau))] d log q(b) + eta d f(sigma(z / tau)) - eta d f(sigma(z~ / tau)).
+# ppl's layout adds probe blocks at tau e^0.05 that pass no gradient to the logits, and lets every
+# relaxed block reach the decoder with weight 2^-10 (and the logits with eta): the loss below does
+# the same through autograd, with d z~ / d theta from autograd rather than ppl's closed form.
+ETA, REBAR_TAU, WEIGHT = 1.0, 0.5, 2.0 ** -10
+PROBE_TAU = REBAR_TAU * math.exp(0.05)
+
+
+def scaled_gradient(t, factor):
+    """t in the forward pass, factor * (its gradient) in the backward pass."""
+    return t.detach() + (t - t.detach()) * factor
+
+
+def rebar_noise(name, u, v):
+    """ppl's noise matrix: block 0 holds u, block 1 holds v, blocks 2-4 are ignored."""
+    junk = torch.rand(3 * u.shape[0], u.shape[1])
+    emit(name, torch.cat([u, v, junk], dim=0).t())
+
+
+# Bernoulli: b = [theta + logit(u) > 0]; given b, u' = 1 - p (1 - v) if b else v (1 - p).
+for layer in (benc, bdec):
+    for p in layer:
+        p.grad = None
+u, v = torch.rand(B, D).clamp(1e-7, 1 - 1e-7), torch.rand(B, D).clamp(1e-7, 1 - 1e-7)
+rebar_noise("rebar.bern.noise.b", u, v)
+theta = linear(x, benc)
+b = (theta + torch.logit(u) > 0).to(theta.dtype)
+
+
+def bernoulli_relaxed(t, tau, conditional):
+    if not conditional:
+        return torch.sigmoid((t + torch.logit(u)) / tau)
+    p = torch.sigmoid(t)
+    u_given_b = b * (1 - p * (1 - v)) + (1 - b) * (v * (1 - p))
+    return torch.sigmoid((t + torch.logit(u_given_b)) / tau)
+
+
+driven, frozen = scaled_gradient(theta, ETA / WEIGHT), theta.detach()
+f0 = bernoulli_nll(b)
+f1, f2 = bernoulli_nll(bernoulli_relaxed(driven, REBAR_TAU, False)), bernoulli_nll(bernoulli_relaxed(driven, REBAR_TAU, True))
+f3, f4 = bernoulli_nll(bernoulli_relaxed(frozen, PROBE_TAU, False)), bernoulli_nll(bernoulli_relaxed(frozen, PROBE_TAU, True))
+p = torch.sigmoid(theta)
+kl = (p * torch.log(p) + (1 - p) * torch.log(1 - p) + torch.log(torch.tensor(2.0))).sum(dim=1)
+log_q = -F.binary_cross_entropy_with_logits(theta, b, reduction="none").sum(dim=1)
+loss = f0.mean() + kl.mean()
+surrogate = WEIGHT * (f1 - f2 + f3 - f4).mean() + ((f0 - ETA * f2).detach() * log_q).mean()
+(loss + surrogate - surrogate.detach()).backward()
+lines.append(f"scalar rebar.bern.neg_elbo {float(loss)!r}")
+gradients("rebar.bern", [benc, bdec], ["benc", "bdec"])
+
+# Categorical: b = argmax(theta + g), g = -log(-log u); given b, with log p = log_softmax(theta),
+# z~_b = -log(-log v_b) and z~_k = -log(-log v_k / p_k - log v_b).
+for layer in (enc1, enc2, cdec1, cdec2):
+    for p in layer:
+        p.grad = None
+u, v = torch.rand(B, GROUPS * K).clamp(1e-7, 1 - 1e-7), torch.rand(B, GROUPS * K).clamp(1e-7, 1 - 1e-7)
+rebar_noise("rebar.cat.noise.c", u, v)
+theta = linear(F.relu(linear(x, enc1)), enc2).view(B, GROUPS, K)
+gumbel, uv = -torch.log(-torch.log(u)).view(B, GROUPS, K), v.view(B, GROUPS, K)
+hard = F.one_hot((theta + gumbel).argmax(dim=-1), K).to(theta.dtype)
+
+
+def categorical_relaxed(t, tau, conditional):
+    if not conditional:
+        return F.softmax((t + gumbel) / tau, dim=-1)
+    log_p = F.log_softmax(t, dim=-1)
+    top = -torch.log((hard * -torch.log(uv)).sum(dim=-1, keepdim=True))  # z~_b
+    others = -torch.log(-torch.log(uv) / log_p.exp() + torch.exp(-top))
+    return F.softmax(torch.where(hard > 0, top.expand_as(others), others) / tau, dim=-1)
+
+
+def categorical_nll(codes):
+    out = linear(F.relu(linear(codes.reshape(B, GROUPS * K), cdec1)), cdec2)
+    return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=1)
+
+
+driven, frozen = scaled_gradient(theta, ETA / WEIGHT), theta.detach()
+f0 = categorical_nll(hard)
+f1, f2 = categorical_nll(categorical_relaxed(driven, REBAR_TAU, False)), categorical_nll(categorical_relaxed(driven, REBAR_TAU, True))
+f3, f4 = categorical_nll(categorical_relaxed(frozen, PROBE_TAU, False)), categorical_nll(categorical_relaxed(frozen, PROBE_TAU, True))
+log_q_all = F.log_softmax(theta, dim=-1)
+kl = (log_q_all.exp() * (log_q_all + math.log(K))).sum(dim=(1, 2))
+loss = f0.mean() + kl.mean()
+surrogate = WEIGHT * (f1 - f2 + f3 - f4).mean() + ((f0 - ETA * f2).detach() * (hard * log_q_all).sum(dim=(1, 2))).mean()
+(loss + surrogate - surrogate.detach()).backward()
+lines.append(f"scalar rebar.cat.neg_elbo {float(loss)!r}")
+gradients("rebar.cat", [enc1, enc2, cdec1, cdec2], ["enc1", "enc2", "cdec1", "cdec2"])
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.txt")
 with open(path, "w") as out:

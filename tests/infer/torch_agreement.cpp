@@ -1,7 +1,7 @@
 // The generated ELBO and its gradients equal PyTorch autograd's for the same weights, data and
 // noise: the continuous VAE, the categorical VAE with gumbel_softmax, straight_through and
-// score_function (no baseline), a Bernoulli VAE with disarm, and the categorical VAE's iwae bound
-// with vimco. The reference values come from make_torch_reference.py.
+// score_function (no baseline), a Bernoulli VAE with disarm, the categorical VAE's iwae bound
+// with vimco, and both VAEs with rebar. The reference values come from make_torch_reference.py.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -146,4 +146,37 @@ TEST_CASE("categorical VAE, iwae(3) with vimco: value and gradients equal a PyTo
     const step_result result = objective.value_and_grad(batch, noise);
     CHECK(result.neg_elbo == Approx(r.scalars.at("vimco.neg_bound")).epsilon(1e-4));
     check_gradients(objective, r, "vimco");
+}
+
+TEST_CASE("Bernoulli VAE, rebar: value and gradients equal a PyTorch REBAR", "[infer][torch]") {
+    const reference r = reference::load();
+    random_stream init{0};
+    dense benc{12, 5, init, "benc"}, bdec{5, 12, init, "bdec"};
+    load_layer(benc, r, "benc");
+    load_layer(bdec, r, "bdec");
+    auto x = data<"x">();
+    auto b = sample<"b", rebar>(bernoulli_logits(benc(x)), uniform_bernoulli());
+    auto objective = elbo(observe(bernoulli_logits(bdec(b)), x));
+    fixed_noise<Eigen::MatrixXd> noise{{{"b", r["rebar.bern.noise.b"]}}};
+    const Eigen::MatrixXf batch = r["x"].cast<float>();
+    const step_result result = objective.value_and_grad(batch, noise);
+    CHECK(result.loss == Approx(r.scalars.at("rebar.bern.neg_elbo")).epsilon(1e-4));
+    CHECK(result.neg_elbo == Approx(r.scalars.at("rebar.bern.neg_elbo")).epsilon(1e-4));
+    check_gradients(objective, r, "rebar.bern");
+}
+
+TEST_CASE("categorical VAE, rebar: value and gradients equal a PyTorch REBAR", "[infer][torch]") {
+    const reference r = reference::load();
+    random_stream init{0};
+    dense enc1{12, 8, init, "enc1"}, enc2{8, 6, init, "enc2"}, cdec1{6, 8, init, "cdec1"}, cdec2{8, 12, init, "cdec2"};
+    for (auto [layer, name] : {std::pair{&enc1, "enc1"}, {&enc2, "enc2"}, {&cdec1, "cdec1"}, {&cdec2, "cdec2"}})
+        load_layer(*layer, r, name);
+    auto x = data<"x">();
+    auto c = sample<"c", rebar>(categorical(enc2(relu(enc1(x))), 2), uniform_categorical());
+    auto objective = elbo(observe(bernoulli_logits(cdec2(relu(cdec1(c)))), x));
+    fixed_noise<Eigen::MatrixXd> noise{{{"c", r["rebar.cat.noise.c"]}}};
+    const Eigen::MatrixXf batch = r["x"].cast<float>();
+    const step_result result = objective.value_and_grad(batch, noise);
+    CHECK(result.loss == Approx(r.scalars.at("rebar.cat.neg_elbo")).epsilon(1e-4));
+    check_gradients(objective, r, "rebar.cat");
 }

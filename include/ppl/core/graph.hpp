@@ -199,6 +199,15 @@ public:
         return values_[sched::template storage_of<slot>()];
     }
 
+    /// d loss / d (the value of let Name) from the last backward(); zero when the loss does not
+    /// depend on it (e.g. a control variate reads how the loss responds to a random site).
+    template <fixed_string Name>
+    [[nodiscard]] const matrix& adjoint() {
+        constexpr std::size_t storage = sched::template storage_of<let_slot<Name>()>();
+        if (fresh_[storage]) adjoints_[storage].setZero(values_[storage].rows(), values_[storage].cols());
+        return adjoints_[storage];
+    }
+
     /// The value of the whole expression (the loss) from the last forward pass.
     [[nodiscard]] const matrix& result() const { return values_[root_storage]; }
 

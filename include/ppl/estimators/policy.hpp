@@ -9,7 +9,8 @@
 // | poisson geometric binomial                        | score_function   | score_function<any baseline>     |
 //
 // vimco (the multi-sample score function of iwae(K, ...)) is a legal override for every family
-// without a reparameterization, that is for the discrete ones; disarm (antithetic pairs) for bernoulli.
+// without a reparameterization, that is for the discrete ones; disarm (antithetic pairs) for bernoulli;
+// rebar (the relaxation as a control variate) for categorical and bernoulli.
 #include <string_view>
 #include <type_traits>
 
@@ -21,6 +22,7 @@
 #include "ppl/estimators/disarm.hpp"
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
+#include "ppl/estimators/rebar.hpp"
 #include "ppl/estimators/score_function.hpp"
 #include "ppl/estimators/vimco.hpp"
 
@@ -46,6 +48,9 @@ inline constexpr bool is_vimco_v = std::is_same_v<T, vimco>;
 
 template <class T>
 inline constexpr bool is_disarm_v = std::is_same_v<T, disarm>;
+
+template <class T>
+inline constexpr bool is_rebar_v = std::is_same_v<T, rebar>;
 
 template <class T>
 inline constexpr bool is_relaxation_v = std::is_same_v<T, gumbel_softmax> || std::is_same_v<T, straight_through>;
@@ -132,10 +137,23 @@ consteval auto choose_estimator() {
     if constexpr (std::is_same_v<Requested, use_default>) {
         return fallback{};
     } else if constexpr (!std::is_same_v<Requested, pathwise> && !is_relaxation_v<Requested> &&
-                         !is_score_function_v<Requested> && !is_vimco_v<Requested> && !is_disarm_v<Requested>) {
+                         !is_score_function_v<Requested> && !is_vimco_v<Requested> && !is_disarm_v<Requested> &&
+                         !is_rebar_v<Requested>) {
         static_assert(detail::always_false<Requested>,
                       "ppl: the estimator must be pathwise, gumbel_softmax, straight_through, "
-                      "score_function<none | moving_average | leave_one_out>, vimco or disarm.");
+                      "score_function<none | moving_average | leave_one_out>, vimco, disarm or rebar.");
+        return fallback{};
+    } else if constexpr (is_rebar_v<Requested> && Family::name != std::string_view{"bernoulli"} &&
+                         Family::name != std::string_view{"categorical"}) {
+        if constexpr (Family::reparameterizable)
+            static_assert(detail::always_false<Family>,
+                          "ppl: rebar is a control variate for discrete bernoulli or categorical sites; this family is "
+                          "continuous and reparameterizable, so pathwise (its default) needs no control variate: drop the "
+                          "override.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: rebar needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
+                          "sites only; for this family use score_function<leave_one_out>, or vimco in iwae(K, ...).");
         return fallback{};
     } else if constexpr (is_disarm_v<Requested> && Family::name != std::string_view{"bernoulli"}) {
         if constexpr (Family::name == std::string_view{"categorical"})

@@ -1,6 +1,7 @@
 #pragma once
 // The score-function (REINFORCE) estimator and its baselines.
 #include <Eigen/Core>
+#include <array>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -25,12 +26,27 @@ struct leave_one_out {
     static constexpr std::string_view name = "leave_one_out";
 };
 
+/// A learned control variate's state (rebar): eta, log tau, their Adam moments, and what the last
+/// forward pass recorded for the variance step.
+struct control_variate_state {
+    double eta = 1.0;                        // the control variate's scale
+    double log_tau = -0.69314718055994531;  // the relaxation's temperature, tau = 1/2 at the start
+    double rate = 0.01;                      // Adam's step size on (eta, log tau)
+    std::array<double, 2> first_moment{}, second_moment{};
+    long long steps = 0;
+    double squared_norm = 0;                 // mean over points of |g|^2 at the last step
+    double baseline = 0;                     // the moving-average baseline the last step used
+    Eigen::MatrixXd logits, samples, work;   // block 0 of the last pass, and scratch
+    Eigen::RowVectorXd cost;                 // the cost of every block of the last pass
+};
+
 /// A baseline's state between steps.
 struct baseline_state {
     double value = 0;           // the moving average
     bool started = false;       // false until the first step has set the average
     double decay = 0.9;         // beta of the moving average
     Eigen::Index samples = 1;   // K samples per data point (columns k * B + i)
+    control_variate_state control{};
 };
 
 /// Score function (REINFORCE): grad E[f(z)] = E[(f(z) - b) grad log q(z)]. Works for any family;

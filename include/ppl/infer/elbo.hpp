@@ -37,6 +37,7 @@ namespace ppl {
 struct elbo_settings {
     Eigen::Index samples = 1;    // K samples of every site per data point (averaged)
     double baseline_decay = 0.9; // beta of moving-average baselines
+    double control_rate = 0.01;  // Adam's step size for learned control variates (rebar's eta and tau)
 };
 
 /// Settings of one step.
@@ -89,8 +90,9 @@ auto site_kl(const Site& site) {
     if constexpr (has_analytic_kl<std::remove_cvref_t<decltype(q)>, std::remove_cvref_t<decltype(prior)>>) {
         return column_sum(kl_terms(q, prior));
     } else {
-        static_assert(!is_relaxation_v<estimator_of<Site>>,
-                      "ppl: relaxed sites need a closed-form KL (a categorical or uniform_categorical prior).");
+        static_assert(!is_relaxation_v<estimator_of<Site>> && !is_rebar_v<estimator_of<Site>>,
+                      "ppl: relaxed and rebar sites need a closed-form KL (a categorical, uniform_categorical or "
+                      "uniform_bernoulli prior).");
         return column_sum(log_prob(q, site) - log_prob(prior, site));
     }
 }
@@ -104,6 +106,9 @@ constexpr bool kl_is_analytic() {
 
 // A cost term's surrogate weight includes a site when the term's expression contains the site,
 // except the site's own closed-form KL term, whose gradient flows to q directly.
+template <class S>
+struct is_rebar_site : std::bool_constant<is_rebar_v<estimator_of<S>>> {};
+
 template <class Term, class Site>
 constexpr bool multiplies_score() {
     constexpr bool own_kl = Term::name == concat(fixed_string{"elbo:kl."}, let_name_of<Site>).view();
@@ -152,6 +157,12 @@ constexpr bool any_site(type_list<S...>, auto predicate) {
     return (false || ... || predicate.template operator()<estimator_of<S>>());
 }
 
+// True when every site is pathwise or rebar.
+template <class... S>
+constexpr bool all_pathwise_but_rebar(type_list<S...>) {
+    return (true && ... && (std::is_same_v<estimator_of<S>, pathwise> || is_rebar_v<estimator_of<S>>));
+}
+
 // One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>.
 template <class... S>
 std::string describe_sites(type_list<S...>, bool monte_carlo_only) {
@@ -173,7 +184,12 @@ public:
     using sites_type = detail::model_sites_t<Observations...>;
     static constexpr std::size_t site_count = sites_type::size;
 
+    /// True when a site uses rebar: each batch is laid out in rebar_layout::blocks column blocks.
+    static constexpr bool has_rebar_sites = filter_t<detail::is_rebar_site, sites_type>::size > 0;
+
 private:
+    static constexpr Eigen::Index column_blocks = has_rebar_sites ? rebar_layout::blocks : 1;
+
     // The site's score-function surrogate, or nothing for other estimators.
     template <class Site, class Terms>
     static auto surrogate(const Site& site, const Terms& terms, baseline_state* state) {
@@ -183,6 +199,10 @@ private:
             return std::tuple{make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
                                         state_leaf<baseline_state>{state})};
+        } else if constexpr (is_rebar_v<E>) {
+            return std::tuple{make_expr(ops::rebar_surrogate_op<site_family_t<Site>>{site.info.q.settings},
+                                        std::get<0>(site.info.q.params), stop_gradient(site),
+                                        detail::downstream_cost<Site>(terms), state_leaf<baseline_state>{state})};
         } else if constexpr (is_disarm_v<E>) {
             return std::tuple{make_expr(ops::disarm_surrogate_op{}, std::get<0>(site.info.q.params), stop_gradient(site),
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
@@ -201,7 +221,11 @@ private:
             return [&]<class... S>(type_list<S...>) {
                 auto kls = std::tuple{let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::site_kl(find_let<S>(nll)))...};
                 auto kl = let<"elbo:kl">(std::apply(detail::sum_all, kls));
-                auto loss = batch_mean(nll + input<"beta">() * kl);
+                auto loss = [&] {
+                    // rebar: only block 0 (the exact samples) is the model's cost; the relaxed blocks enter through the surrogate
+                    if constexpr (has_rebar_sites) return batch_mean(nll * input<"rebar:block_weight">() + input<"beta">() * kl);
+                    else return batch_mean(nll + input<"beta">() * kl);
+                }();
                 auto terms = std::tuple_cat(reconstruction, kls);
                 auto surrogates = std::tuple_cat(surrogate(find_let<S>(nll), terms, states + index_of_v<S, sites_type>)...);
                 if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
@@ -219,7 +243,8 @@ private:
 public:
     /// True when some site is relaxed with soft samples (gumbel_softmax): its training value is the
     /// relaxed bound, and step_options::hard_samples changes what forward() computes.
-    static constexpr bool has_soft_sites = graph_type::template has_input<"hard_samples">();
+    static constexpr bool has_soft_sites =
+        detail::any_site(sites_type{}, []<class E>() { return std::is_same_v<E, gumbel_softmax>; });
 
     /// True when some site uses vimco: the objective scores the model (forward) but trains only in iwae.
     static constexpr bool has_vimco_sites = detail::any_site(sites_type{}, []<class E>() { return is_vimco_v<E>; });
@@ -236,9 +261,18 @@ public:
         if (has_disarm_sites && settings_.samples != 2)
             fail("a disarm site pairs two antithetic samples per data point: build the objective with "
                  "elbo(elbo_settings{.samples = 2}, ...); got ", settings_.samples, " samples");
+        static_assert(filter_t<detail::is_rebar_site, sites_type>::size <= 1 &&
+                          (!has_rebar_sites || detail::all_pathwise_but_rebar(sites_type{})),
+                      "ppl: a model with a rebar site may hold only pathwise sites besides it (one rebar site per "
+                      "model): its five column blocks would mix with another discrete estimator's samples.");
+        if (has_rebar_sites && settings_.samples != 1)
+            fail("a rebar site lays out its own five blocks per data point: build the objective with samples = 1; got ",
+                 settings_.samples, " samples");
         if (!(settings_.baseline_decay >= 0 && settings_.baseline_decay < 1))
             fail("baseline decay is ", settings_.baseline_decay, "; it must lie in [0, 1)");
-        for (auto& s : states_) s.decay = settings_.baseline_decay, s.samples = settings_.samples;
+        if (!(settings_.control_rate >= 0) || !std::isfinite(settings_.control_rate))
+            fail("control variate rate is ", settings_.control_rate, "; it must be a finite number >= 0");
+        for (auto& s : states_) s.decay = settings_.baseline_decay, s.samples = settings_.samples, s.control.rate = settings_.control_rate;
     }
     elbo_objective(const elbo_objective&) = delete;
     elbo_objective& operator=(const elbo_objective&) = delete;
@@ -251,6 +285,7 @@ public:
                                         "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
         const step_result r = forward(batch, noise, options);
         graph_.backward();
+        if constexpr (has_rebar_sites) adapt_control_variate(filter_t<detail::is_rebar_site, sites_type>{});
         return r;
     }
 
@@ -268,8 +303,12 @@ public:
         double loss = 0;
         if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
         else loss = graph_.forward(noise);
-        double nll = static_cast<double>(graph_.template value<"elbo:nll">().mean()), kl = 0;
-        if constexpr (site_count > 0) kl = static_cast<double>(graph_.template value<"elbo:kl">().mean());
+        // with rebar, block 0 holds the exact samples: the model's value
+        const auto scored = [&](const matrix& m) {
+            return static_cast<double>(m.leftCols(has_rebar_sites ? batch.cols() : m.cols()).mean());
+        };
+        double nll = scored(graph_.template value<"elbo:nll">()), kl = 0;
+        if constexpr (site_count > 0) kl = scored(graph_.template value<"elbo:kl">());
         return {nll + kl, loss};
     }
 
@@ -305,25 +344,50 @@ private:
             (([&] { if constexpr (detail::multiplies_score<T, S>()) names.push_back(T::name); })(), ...);
     }
 
+    template <class S>
+    void adapt_control_variate(type_list<S>) {
+        rebar_adapt<site_family_t<S>>(find_let<S>(graph_.expression()).info.q.settings, states_[index_of_v<S, sites_type>],
+                                      graph_.template value<concat(fixed_string{"rebar:noise."}, let_name_of<S>)>(),
+                                      graph_.template adjoint<let_name_of<S>>());
+    }
+
+    template <class S>
+    void bind_control_variate(type_list<S>, Eigen::Index points) {
+        const auto& cv = states_[index_of_v<S, sites_type>].control;
+        const double tau = std::exp(cv.log_tau);
+        control_(0, 0) = static_cast<scalar>(tau);
+        control_(0, 1) = static_cast<scalar>(tau * std::exp(rebar_layout::probe_step));
+        control_(0, 2) = static_cast<scalar>(cv.eta);
+        graph_.template set<concat(fixed_string{"rebar:control."}, let_name_of<S>)>(control_);
+        if (block_weight_.cols() != rebar_layout::blocks * points) {
+            block_weight_ = matrix::Zero(1, rebar_layout::blocks * points);
+            block_weight_.leftCols(points).setConstant(static_cast<scalar>(rebar_layout::blocks));
+        }
+        graph_.template set<"rebar:block_weight">(block_weight_);
+    }
+
     template <class Batch>
     void bind_inputs(const Batch& batch) {
+        if constexpr (has_rebar_sites) bind_control_variate(filter_t<detail::is_rebar_site, sites_type>{}, batch.cols());
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"beta">()) graph_.template set<"beta">(beta_);
-        if constexpr (has_soft_sites) graph_.template set<"hard_samples">(hard_);
+        if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
         bind_data(batch);
     }
 
     template <class Batch>
     void bind_data(const Batch& batch) {
         constexpr auto name = input_name_of<data_input>;
-        if (settings_.samples == 1) graph_.template set<name>(batch);
-        else graph_.template set<name>(detail::replicate_columns(batch, settings_.samples, replicated_));
+        const Eigen::Index copies = settings_.samples * column_blocks;
+        if (copies == 1) graph_.template set<name>(batch);
+        else graph_.template set<name>(detail::replicate_columns(batch, copies, replicated_));
     }
 
     elbo_settings settings_;
     std::array<baseline_state, site_count> states_{};
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), hard_ = matrix::Zero(1, 1), replicated_;
+    matrix control_ = matrix::Ones(1, 3), block_weight_;  // rebar's [tau, probe tau, eta] and the block weights
 };
 
 /// The negative ELBO of the observations' model, with default settings.

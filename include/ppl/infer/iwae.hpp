@@ -89,7 +89,13 @@ private:
     static constexpr bool has_relaxed_sites =
         detail::any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
     static constexpr bool has_plain_score_sites =
-        detail::any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_disarm_v<E>; });
+        detail::any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_disarm_v<E> || is_rebar_v<E>; });
+
+    // rebar sites draw exact samples here (hard flag set), so their control input only needs a value
+    template <class... S>
+    void bind_rebar_controls(type_list<S...>) {
+        (graph_.template set<concat(fixed_string{"rebar:control."}, let_name_of<S>)>(rebar_control_), ...);
+    }
 
 public:
     /// K samples of every site per data point (K >= 1).
@@ -111,6 +117,7 @@ public:
     step_result forward(const Batch& batch, Noise& noise) {
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
+        bind_rebar_controls(filter_t<detail::is_rebar_site, sites_type>{});
         constexpr auto name = input_name_of<data_input>;
         if (samples_ == 1) graph_.template set<name>(batch);
         else graph_.template set<name>(detail::replicate_columns(batch, samples_, replicated_));
@@ -129,7 +136,7 @@ public:
                       "iwae(K, ...).forward, or write sample<\"z\", vimco>(...).");
         static_assert(!has_plain_score_sites,
                       "ppl: in iwae(K, ...), discrete sites train with vimco, the score function with the K-sample "
-                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function or disarm.");
+                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function, disarm or rebar.");
         const step_result r = forward(batch, noise);
         graph_.backward();
         return r;
@@ -163,6 +170,7 @@ private:
 
     Eigen::Index samples_;
     std::array<baseline_state, 0> no_baselines_{};
+    matrix rebar_control_ = matrix::Ones(1, 3);
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), hard_ = matrix::Ones(1, 1), replicated_;
 };

@@ -1,0 +1,405 @@
+#pragma once
+// REBAR (Tucker, Mnih, Maddison, Lawson and Sohl-Dickstein 2017): an unbiased estimator for
+// bernoulli and categorical sites whose control variate is the site's own Gumbel relaxation.
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "ppl/core/adjoint.hpp"
+#include "ppl/core/error.hpp"
+#include "ppl/core/let.hpp"
+#include "ppl/dist/bernoulli.hpp"
+#include "ppl/dist/categorical.hpp"
+#include "ppl/estimators/gumbel_softmax.hpp"
+#include "ppl/estimators/score_function.hpp"
+#include "ppl/ops/noise.hpp"
+
+namespace ppl {
+
+/// How an objective lays out a rebar site's columns: five blocks of n columns per batch of n points.
+///   block 0: b = H(z), the exact sample (z = logits + Gumbel or logistic noise)
+///   block 1: sigma_tau(z), the relaxed sample;  block 2: sigma_tau(z~), z~ ~ p(z | b) (conditional)
+///   blocks 3, 4: as 1 and 2 at the probe temperature tau e^delta, for the variance gradient of tau
+namespace rebar_layout {
+inline constexpr Eigen::Index blocks = 5;
+/// The cost weight of the relaxed blocks. Their gradient reaches the logits rescaled by eta / weight,
+/// so the decoder's own gradient gets only this small zero-mean share of theirs (a power of two: exact).
+inline constexpr double relaxed_weight = 1.0 / 1024;
+/// delta of the probe temperature, in log tau.
+inline constexpr double probe_step = 0.05;
+}  // namespace rebar_layout
+
+namespace detail {
+
+inline double rebar_logit(double u) { return std::log(u) - std::log1p(-u); }
+inline double rebar_sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+// The per-family math of rebar on one data point: exact and relaxed samples, the conditional
+// relaxation z~ ~ p(z | b) with its derivative in the logits, and the score d log q(b) / d logits.
+template <class Family>
+struct rebar_math;
+
+// Bernoulli(sigmoid(theta)): z = theta + logit(u), b = [z > 0]. Given b, u is uniform on
+// (1 - p, 1) or (0, 1 - p); u' = that interval at v gives z~ = theta + logit(u').
+template <>
+struct rebar_math<bernoulli_family> {
+    using settings = no_settings;
+    struct conditional {
+        double value, slope;  // z~ and d z~ / d theta
+    };
+    static conditional conditional_sample(double theta, double v, bool b) {
+        const double p = rebar_sigmoid(theta), q = rebar_sigmoid(-theta);
+        if (b) {
+            const double upper = p * (1 - v), u = 1 - upper;  // u' = 1 - p (1 - v)
+            return {theta + std::log(u) - std::log(upper), p * v / u};
+        }
+        const double u = v * q, upper = 1 - u;  // u' = v (1 - p)
+        return {theta + std::log(u) - std::log(upper), q * (1 - v) / upper};
+    }
+    // Writes the point's five columns (rows x 1 each) from theta, u and v.
+    static void sample(settings, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau, auto&& out) {
+        for (Eigen::Index r = 0; r < theta.rows(); ++r) {
+            const double t = static_cast<double>(theta(r)), z = t + rebar_logit(static_cast<double>(u(r)));
+            const bool b = z > 0;
+            const double tilde = conditional_sample(t, static_cast<double>(v(r)), b).value;
+            out(r, 0, b ? 1.0 : 0.0);
+            out(r, 1, rebar_sigmoid(z / tau));
+            out(r, 2, rebar_sigmoid(tilde / tau));
+            out(r, 3, rebar_sigmoid(z / probe_tau));
+            out(r, 4, rebar_sigmoid(tilde / probe_tau));
+        }
+    }
+    // d f / d theta of a relaxed block (conditional or not), given d f / d y of that block.
+    static void pullback(settings, const auto& theta, const auto& u, const auto& v, double tau, bool conditional_block,
+                         const auto& dy, auto&& write) {
+        for (Eigen::Index r = 0; r < theta.rows(); ++r) {
+            const double t = static_cast<double>(theta(r)), z = t + rebar_logit(static_cast<double>(u(r)));
+            double x = z, slope = 1;
+            if (conditional_block) {
+                const conditional c = conditional_sample(t, static_cast<double>(v(r)), z > 0);
+                x = c.value, slope = c.slope;
+            }
+            const double y = rebar_sigmoid(x / tau);
+            write(r, static_cast<double>(dy(r)) * y * (1 - y) / tau * slope);
+        }
+    }
+    static void score(settings, const auto& theta, const auto& b, auto&& write) {
+        for (Eigen::Index r = 0; r < theta.rows(); ++r)
+            write(r, static_cast<double>(b(r)) - rebar_sigmoid(static_cast<double>(theta(r))));
+    }
+    static void draw(settings, const auto& theta, const auto& u, auto&& write) {
+        for (Eigen::Index r = 0; r < theta.rows(); ++r)
+            write(r, static_cast<double>(theta(r)) + rebar_logit(static_cast<double>(u(r))) > 0 ? 1.0 : 0.0);
+    }
+};
+
+// Categorical(softmax(theta)) per group of K rows: z = theta + g, b = argmax z. Given b, with
+// log p = log_softmax(theta) and c = -log v_b: z~_b = -log c, z~_k = -log(-log v_k / p_k + c).
+template <>
+struct rebar_math<categorical_family> {
+    using settings = ops::group_layout;
+    static double gumbel(double u) { return -std::log(-std::log(u)); }
+    // calls f(first_row, classes) for every group of a column of `rows` rows
+    static void groups(settings layout, Eigen::Index rows, auto&& f) {
+        const Eigen::Index classes = layout.classes_for(rows);
+        for (Eigen::Index g = 0; g < rows; g += classes) f(g, classes);
+    }
+    static double log_normaliser(const auto& theta, Eigen::Index g, Eigen::Index k) {
+        double top = static_cast<double>(theta(g));
+        for (Eigen::Index j = 1; j < k; ++j) top = std::max(top, static_cast<double>(theta(g + j)));
+        double total = 0;
+        for (Eigen::Index j = 0; j < k; ++j) total += std::exp(static_cast<double>(theta(g + j)) - top);
+        return top + std::log(total);
+    }
+    static Eigen::Index argmax(const auto& theta, const auto& u, Eigen::Index g, Eigen::Index k) {
+        Eigen::Index best = 0;
+        double best_value = -INFINITY;
+        for (Eigen::Index j = 0; j < k; ++j) {
+            const double z = static_cast<double>(theta(g + j)) + gumbel(static_cast<double>(u(g + j)));
+            if (z > best_value) best_value = z, best = j;
+        }
+        return best;
+    }
+    // z~_j of the conditional sample, and e_j (z~_j = -log e_j) with c = -log v_b
+    struct conditional {
+        double value, e, c;
+    };
+    static conditional conditional_sample(const auto& theta, const auto& v, Eigen::Index g, Eigen::Index j, Eigen::Index b,
+                                          double log_z) {
+        const double c = -std::log(static_cast<double>(v(g + b)));
+        if (j == b) return {-std::log(c), c, c};
+        const double p = std::exp(static_cast<double>(theta(g + j)) - log_z);
+        const double e = -std::log(static_cast<double>(v(g + j))) / p + c;
+        return {-std::log(e), e, c};
+    }
+    // softmax(x / tau) over one group into out(row, block)
+    static void relaxed(Eigen::Index g, Eigen::Index k, double tau, auto&& x, auto&& write) {
+        double top = -INFINITY, total = 0;
+        for (Eigen::Index j = 0; j < k; ++j) top = std::max(top, x(j) / tau);
+        for (Eigen::Index j = 0; j < k; ++j) total += std::exp(x(j) / tau - top);
+        for (Eigen::Index j = 0; j < k; ++j) write(g + j, std::exp(x(j) / tau - top) / total);
+    }
+    static void sample(settings layout, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau,
+                       auto&& out) {
+        groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
+            const Eigen::Index b = argmax(theta, u, g, k);
+            const double log_z = log_normaliser(theta, g, k);
+            const auto z = [&](Eigen::Index j) { return static_cast<double>(theta(g + j)) + gumbel(static_cast<double>(u(g + j))); };
+            const auto tilde = [&](Eigen::Index j) { return conditional_sample(theta, v, g, j, b, log_z).value; };
+            for (Eigen::Index j = 0; j < k; ++j) out(g + j, 0, j == b ? 1.0 : 0.0);
+            relaxed(g, k, tau, z, [&](Eigen::Index r, double y) { out(r, 1, y); });
+            relaxed(g, k, tau, tilde, [&](Eigen::Index r, double y) { out(r, 2, y); });
+            relaxed(g, k, probe_tau, z, [&](Eigen::Index r, double y) { out(r, 3, y); });
+            relaxed(g, k, probe_tau, tilde, [&](Eigen::Index r, double y) { out(r, 4, y); });
+        });
+    }
+    // d f / d theta from d f / d y: the softmax Jacobian, then for z~ the chain through log p:
+    // d z~_k / d log p_k = (e_k - c) / e_k (0 for k = b) and d log p_k / d theta_j = [k = j] - p_j.
+    static void pullback(settings layout, const auto& theta, const auto& u, const auto& v, double tau,
+                         bool conditional_block, const auto& dy, auto&& write) {
+        groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
+            const Eigen::Index b = argmax(theta, u, g, k);
+            const double log_z = log_normaliser(theta, g, k);
+            const auto x = [&](Eigen::Index j) {
+                return conditional_block ? conditional_sample(theta, v, g, j, b, log_z).value
+                                         : static_cast<double>(theta(g + j)) + gumbel(static_cast<double>(u(g + j)));
+            };
+            double top = -INFINITY, total = 0, inner = 0;
+            for (Eigen::Index j = 0; j < k; ++j) top = std::max(top, x(j) / tau);
+            for (Eigen::Index j = 0; j < k; ++j) total += std::exp(x(j) / tau - top);
+            const auto y = [&](Eigen::Index j) { return std::exp(x(j) / tau - top) / total; };
+            for (Eigen::Index j = 0; j < k; ++j) inner += y(j) * static_cast<double>(dy(g + j));
+            const auto dx = [&](Eigen::Index j) { return y(j) * (static_cast<double>(dy(g + j)) - inner) / tau; };
+            if (!conditional_block) {
+                for (Eigen::Index j = 0; j < k; ++j) write(g + j, dx(j));
+                return;
+            }
+            const auto h = [&](Eigen::Index j) {
+                if (j == b) return 0.0;
+                const conditional c = conditional_sample(theta, v, g, j, b, log_z);
+                return dx(j) * (c.e - c.c) / c.e;
+            };
+            double h_total = 0;
+            for (Eigen::Index j = 0; j < k; ++j) h_total += h(j);
+            for (Eigen::Index j = 0; j < k; ++j)
+                write(g + j, h(j) - std::exp(static_cast<double>(theta(g + j)) - log_z) * h_total);
+        });
+    }
+    static void score(settings layout, const auto& theta, const auto& b, auto&& write) {
+        groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
+            const double log_z = log_normaliser(theta, g, k);
+            for (Eigen::Index j = 0; j < k; ++j)
+                write(g + j, static_cast<double>(b(g + j)) - std::exp(static_cast<double>(theta(g + j)) - log_z));
+        });
+    }
+    static void draw(settings layout, const auto& theta, const auto& u, auto&& write) {
+        groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
+            const Eigen::Index b = argmax(theta, u, g, k);
+            for (Eigen::Index j = 0; j < k; ++j) write(g + j, j == b ? 1.0 : 0.0);
+        });
+    }
+};
+
+// The n points of a rebar layout, or a ppl::error that says how to build the objective.
+inline Eigen::Index rebar_points(Eigen::Index columns) {
+    if (columns % rebar_layout::blocks != 0)
+        fail("a rebar site evaluates five column blocks per data point (the exact sample, two relaxed ones and "
+             "two probes); got ", columns, " columns. Build the objective with elbo(...) (samples = 1), which lays them out");
+    return columns / rebar_layout::blocks;
+}
+
+}  // namespace detail
+
+namespace ops {
+
+/// A rebar site's value. Operands: the logits (rows x 5n, the batch repeated in five blocks), uniform
+/// noise (block 0 holds u, block 1 holds v), the control input [tau, probe tau, eta] and the hard
+/// flag. With the flag set, every column is an exact draw from its own noise (evaluation, iwae).
+/// Backward: blocks 1 and 2 pass eta / relaxed_weight times their pathwise gradient to the logits.
+template <class Family>
+struct rebar_sample_op {
+    static constexpr std::string_view name = "rebar_sample";
+    using math = detail::rebar_math<Family>;
+    typename math::settings settings;
+    shape infer(const shape& logits, const shape& noise, const shape&, const shape&) const {
+        if (logits != noise) fail("rebar needs noise shaped like its logits; got ", logits, " and ", noise);
+        return logits;
+    }
+    void forward(auto& y, const auto& logits, const auto& noise, const auto& control, const auto& hard) const {
+        using scalar = typename std::decay_t<decltype(y)>::Scalar;
+        if (hard(0, 0) != 0) {
+            for (Eigen::Index j = 0; j < y.cols(); ++j)
+                math::draw(settings, logits.col(j), noise.col(j), [&](Eigen::Index r, double v) { y(r, j) = static_cast<scalar>(v); });
+            return;
+        }
+        const Eigen::Index n = detail::rebar_points(y.cols());
+        for (Eigen::Index i = 0; i < n; ++i)
+            math::sample(settings, logits.col(i), noise.col(i), noise.col(n + i), static_cast<double>(control(0, 0)),
+                         static_cast<double>(control(0, 1)),
+                         [&](Eigen::Index r, Eigen::Index block, double v) { y(r, block * n + i) = static_cast<scalar>(v); });
+    }
+    void backward(const auto&, const auto& dy, const auto& dlogits, const auto&, const auto&, const auto&,
+                  const auto& logits, const auto& noise, const auto& control, const auto& hard) const {
+        if constexpr (wants_adjoint<decltype(dlogits)>) {
+            dlogits.accumulate_pieces([&](auto& target, bool assign) {
+                using scalar = typename std::decay_t<decltype(target)>::Scalar;
+                if (assign) target.setZero();
+                if (hard(0, 0) != 0) return;  // exact draws pass no gradient
+                const Eigen::Index n = logits.cols() / rebar_layout::blocks;
+                const double tau = static_cast<double>(control(0, 0));
+                const double scale = static_cast<double>(control(0, 2)) / rebar_layout::relaxed_weight;
+                for (Eigen::Index i = 0; i < n; ++i)
+                    for (const Eigen::Index block : {1, 2}) {
+                        const Eigen::Index column = block * n + i;
+                        math::pullback(settings, logits.col(i), noise.col(i), noise.col(n + i), tau, block == 2, dy.col(column),
+                                       [&](Eigen::Index r, double g) { target(r, column) += static_cast<scalar>(scale * g); });
+                    }
+            });
+        }
+    }
+};
+
+/// The surrogate whose gradient adds rebar's score term and whose value is 0. Operands: the logits and
+/// the site's value (rows x 5n each), the per-column cost f (1 x 5n) and the site's state (eta).
+///   d/d theta (block 0) = (f(b) - eta f(sigma_tau(z~))) d log q(b) / d theta / n
+///   d/d f = +-relaxed_weight / n on blocks 1, 3 and 2, 4 (those reach the logits through the site)
+/// The forward pass records block 0's logits and samples and every block's cost for the variance step.
+template <class Family>
+struct rebar_surrogate_op {
+    static constexpr std::string_view name = "rebar_surrogate";
+    using math = detail::rebar_math<Family>;
+    typename math::settings settings;
+    shape infer(const shape& logits, const shape& samples, const shape& cost, state_shape) const {
+        if (logits != samples || cost.rows != 1 || cost.cols != logits.cols)
+            fail("the rebar surrogate needs logits and samples of one shape and a 1 x columns cost; got ", logits, ", ",
+                 samples, " and ", cost);
+        return {1, 1};
+    }
+    void forward(auto& y, const auto& logits, const auto& samples, const auto& cost, baseline_state* state) const {
+        y.setZero();
+        const Eigen::Index n = detail::rebar_points(logits.cols());
+        auto& record = state->control;
+        record.logits = logits.leftCols(n).template cast<double>();
+        record.samples = samples.leftCols(n).template cast<double>();
+        record.cost = cost.template cast<double>();
+    }
+    void backward(const auto&, const auto& dy, const auto& dlogits, const auto&, const auto& dcost, const auto&,
+                  const auto& logits, const auto& samples, const auto& cost, baseline_state* state) const {
+        const Eigen::Index n = logits.cols() / rebar_layout::blocks;
+        const double scale = static_cast<double>(dy(0, 0)) / static_cast<double>(n);
+        const double eta = state->control.eta;
+        if constexpr (wants_adjoint<decltype(dcost)>) {
+            dcost.accumulate_pieces([&](auto& target, bool assign) {
+                using scalar = typename std::decay_t<decltype(target)>::Scalar;
+                for (Eigen::Index block = 0; block < rebar_layout::blocks; ++block) {
+                    const double sign = block == 0 ? 0.0 : (block % 2 == 1 ? 1.0 : -1.0);
+                    const auto weight = static_cast<scalar>(sign * rebar_layout::relaxed_weight * scale);
+                    auto piece = target.middleCols(block * n, n);
+                    if (assign) piece.setConstant(weight);
+                    else piece.array() += weight;
+                }
+            });
+        }
+        // the moving average of f(b) - eta f(z~) over earlier steps: a baseline independent of this step
+        const double baseline = state->started ? state->value : 0.0;
+        state->control.baseline = baseline;
+        double mean = 0;
+        for (Eigen::Index i = 0; i < n; ++i)
+            mean += static_cast<double>(cost(0, i)) - eta * static_cast<double>(cost(0, 2 * n + i));
+        mean /= static_cast<double>(n);
+        state->value = state->started ? state->decay * state->value + (1 - state->decay) * mean : mean;
+        state->started = true;
+        if constexpr (wants_adjoint<decltype(dlogits)>) {
+            dlogits.accumulate_pieces([&](auto& target, bool assign) {
+                using scalar = typename std::decay_t<decltype(target)>::Scalar;
+                if (assign) target.rightCols(logits.cols() - n).setZero();
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    const double weight =
+                        scale * (static_cast<double>(cost(0, i)) - eta * static_cast<double>(cost(0, 2 * n + i)) - baseline);
+                    math::score(settings, logits.col(i), samples.col(i), [&](Eigen::Index r, double s) {
+                        auto& entry = target(r, i);
+                        entry = static_cast<scalar>(assign ? weight * s : static_cast<double>(entry) + weight * s);
+                    });
+                }
+            });
+        }
+    }
+};
+
+}  // namespace ops
+
+/// REBAR for bernoulli and categorical sites: the score function with the relaxation as control
+/// variate, and the relaxation's expectation added back by its pathwise gradient:
+///   g = [f(b) - eta f(sigma_tau(z~))] d log q(b) + eta d f(sigma_tau(z)) - eta d f(sigma_tau(z~)),
+/// with z the Gumbel (logistic) perturbed logits, b = H(z) and z~ ~ p(z | b). Unbiased for any eta
+/// and tau; both are learned, each step, by an Adam step down the gradient of E|g|^2 (see
+/// rebar_adapt). Build with elbo(...): the objective lays out the five blocks the site needs.
+struct rebar {
+    static constexpr std::string_view name = "rebar";
+    template <fixed_string Site, class D, class Tau>
+    static auto value(const D& d, const Tau&) {
+        using family = family_of<D>;
+        static_assert(std::is_same_v<family, bernoulli_family> || std::is_same_v<family, categorical_family>,
+                      "ppl: internal: rebar on a family without a conditional relaxation.");
+        const auto& logits = std::get<0>(d.params);
+        auto noise = let<concat(fixed_string{"rebar:noise."}, Site)>(noise_like<Site>(noise_kind::uniform, logits));
+        return make_expr(ops::rebar_sample_op<family>{d.settings}, logits, std::move(noise),
+                         input<concat(fixed_string{"rebar:control."}, Site)>(), hard_samples_input);
+    }
+};
+
+/// One variance step of a rebar site, after the backward pass that used eta and tau. From the
+/// recorded costs and the site's adjoint (d loss / d y of every block) it forms, per point and logit,
+///   g(tau) = [f0 - eta f2] s + eta (D1 - D2),   d g / d eta = -f2 s + D1 - D2,
+/// and g(tau e^delta) from the probe blocks, with s = d log q(b) / d theta and Dk = d f_k / d theta.
+/// Then one Adam step on (eta, log tau) along d/d eta sum g^2 = 2 sum g dg/deta and the forward
+/// difference of sum g^2 in log tau. tau stays in [0.01, 100].
+template <class Family>
+void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
+                 const auto& site_adjoint) {
+    using math = detail::rebar_math<Family>;
+    auto& cv = state.control;
+    const Eigen::Index n = cv.logits.cols(), rows = cv.logits.rows();
+    if (n == 0 || site_adjoint.cols() != rebar_layout::blocks * n) return;
+    const double tau = std::exp(cv.log_tau), probe_tau = tau * std::exp(rebar_layout::probe_step), eta = cv.eta;
+    const double unscale = static_cast<double>(n) / rebar_layout::relaxed_weight;
+    cv.work.resize(rows, 5);
+    double eta_gradient = 0, tau_gradient = 0, squared = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const auto theta = cv.logits.col(i);
+        math::score(settings, theta, cv.samples.col(i), [&](Eigen::Index r, double s) { cv.work(r, 0) = s; });
+        for (Eigen::Index block = 1; block < rebar_layout::blocks; ++block) {
+            const double sign = block % 2 == 1 ? unscale : -unscale;
+            math::pullback(settings, theta, noise.col(i), noise.col(n + i), block < 3 ? tau : probe_tau, block % 2 == 0,
+                           site_adjoint.col(block * n + i), [&](Eigen::Index r, double g) { cv.work(r, block) = sign * g; });
+        }
+        const double f0 = cv.cost(i), f2 = cv.cost(2 * n + i), f4 = cv.cost(4 * n + i);
+        for (Eigen::Index r = 0; r < rows; ++r) {
+            const double s = cv.work(r, 0);
+            const double g = (f0 - eta * f2 - cv.baseline) * s + eta * (cv.work(r, 1) - cv.work(r, 2));
+            const double probe = (f0 - eta * f4 - cv.baseline) * s + eta * (cv.work(r, 3) - cv.work(r, 4));
+            eta_gradient += 2 * g * (-f2 * s + cv.work(r, 1) - cv.work(r, 2));
+            tau_gradient += (probe * probe - g * g) / rebar_layout::probe_step;
+            squared += g * g;
+        }
+    }
+    cv.squared_norm = squared / static_cast<double>(n);
+    const double gradients[2] = {eta_gradient / static_cast<double>(n), tau_gradient / static_cast<double>(n)};
+    double* targets[2] = {&cv.eta, &cv.log_tau};
+    ++cv.steps;
+    const double beta1 = 0.9, beta2 = 0.999;
+    for (int k = 0; k < 2; ++k) {
+        if (!std::isfinite(gradients[k])) continue;  // a saturated relaxation: keep the old value
+        cv.first_moment[k] = beta1 * cv.first_moment[k] + (1 - beta1) * gradients[k];
+        cv.second_moment[k] = beta2 * cv.second_moment[k] + (1 - beta2) * gradients[k] * gradients[k];
+        const double m = cv.first_moment[k] / (1 - std::pow(beta1, double(cv.steps)));
+        const double v = cv.second_moment[k] / (1 - std::pow(beta2, double(cv.steps)));
+        *targets[k] -= cv.rate * m / (std::sqrt(v) + 1e-8);
+    }
+    cv.log_tau = std::clamp(cv.log_tau, std::log(0.01), std::log(100.0));
+}
+
+}  // namespace ppl
