@@ -147,8 +147,9 @@ int main(int argc, char** argv) {
 
         std::vector<row> rows;
         random_stream rng{seed};
+        random_stream rebar_rng{seed, 1};  // its own stream: the other rows draw as they did before rebar
         baseline_state adapted;
-        for (int step = 0; step < 1500; ++step) rebar_estimate(logits, rewards, 64, adapted, rng, true);
+        for (int step = 0; step < 1500; ++step) rebar_estimate(logits, rewards, 64, adapted, rebar_rng, true);
         std::cerr << "rebar adapted: eta " << adapted.control.eta << ", tau " << std::exp(adapted.control.log_tau) << "\n";
         for (double count : samples_list) {
             const auto n = static_cast<Eigen::Index>(count);
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
             std::vector<double> rebar_rows;
             for (int trial = 0; trial < trials; ++trial) {
                 baseline_state fixed = adapted;  // eta, tau and the baseline as adapted, not moved by the trials
-                rebar_rows.push_back(rebar_estimate(logits, rewards, n, fixed, rng, false));
+                rebar_rows.push_back(rebar_estimate(logits, rewards, n, fixed, rebar_rng, false));
             }
             rows.push_back(summarize("rebar", std::exp(adapted.control.log_tau), n, rebar_rows, truth));
         }

@@ -19,6 +19,9 @@ Estimators (per-sample estimate of the derivative, then averaged over the n samp
   reinforce_leave_one_out   (r^T z_j - mean of the other n-1 rewards) (z_j0 - p_0)      (n >= 2)
   gumbel_softmax            d(r^T y)/d logits[0] by autograd, y = softmax((logits + g)/tau), g ~ Gumbel(0, 1)
   straight_through          forward one-hot(argmax y), backward through y (autograd)
+  rebar                     only its mean is checked, against the closed form (|m - truth| <= SIGMAS sqrt(v/T)):
+                            its variance depends on the eta, tau and baseline that ppl adapted first. The
+                            PyTorch REBAR that agrees with ppl's on fixed noise is tests/infer/torch_agreement.cpp.
 
 usage: /usr/bin/python3 bench/peers/variance_check.py RESULTS.json [--seed 12345] [--sigmas 4]
        /usr/bin/python3 bench/peers/variance_check.py --emit FAKE.json [--seed S] [--trials 200] [--samples 1,10,100,1000]
@@ -161,6 +164,15 @@ def check(a):
     bad = 0
     for row in rows:
         est, tau, n = row.get("estimator"), row.get("tau"), row.get("samples")
+        if est == "rebar" and isinstance(n, int) and n >= 1:
+            m_p, v_p = float(row["mean"]), float(row["variance"])
+            se_m = math.sqrt(max(v_p, 0.0) / T)
+            z_mean = (m_p - prob.truth) / se_m if se_m > 0 else math.inf
+            ok = abs(z_mean) <= a.sigmas and v_p >= 0
+            bad += not ok
+            print(f"{est:<25}{tau:>5.2g}{n:>6}{v_p:>12.4g}{'-':>12}{'-':>7}{'-':>7}{m_p:>11.5f}{prob.truth:>11.5f}"
+                  f"{z_mean:>7.2f}  {'yes' if ok else 'NO  <- mean'} (against the closed form)")
+            continue
         if est not in KNOWN or not isinstance(n, int) or n < 1 or (est == "reinforce_leave_one_out" and n < 2) \
                 or (est in ("gumbel_softmax", "straight_through") and not (isinstance(tau, (int, float)) and tau > 0)):
             print(f"error: row {row} is not one this check knows", file=sys.stderr)
