@@ -8,12 +8,12 @@
 # rebar costs about five score-function steps per step; --estimators runs a subset (the page is drawn
 # from every log in --logs, so runs of other estimators kept there stay in the table).
 # Usage: bench/estimator_table.sh [--epochs 20] [--seeds "0 1 2"] [--jobs 2] [--eval-samples 1000]
-#                                 [--estimators "gumbel_softmax straight_through score_function disarm rebar"]
+#                                 [--estimators "gumbel_softmax straight_through score_function disarm arm rebar"]
 #                                 [--build build/release] [--logs build/estimator_benchmark] [--docs docs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=20 seeds="0 1 2" jobs=2 eval_samples=1000 build=build/release logs=build/estimator_benchmark docs=docs
-estimators="gumbel_softmax straight_through score_function disarm rebar"
+estimators="gumbel_softmax straight_through score_function disarm arm rebar"
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs) epochs="$2"; shift 2 ;;
@@ -33,13 +33,13 @@ done
 mkdir -p "$logs"
 # 60000 / 128 = 468 steps per epoch; the gradient variance every 2 epochs, from 100 draws
 variance_every=936
-# disarm is for Bernoulli sites only
+# disarm and arm are for Bernoulli sites only
 runs=()
 for seed in $seeds; do
   for estimator in $estimators; do
     runs+=("bernoulli_vae_linear $estimator $seed bernoulli_vae --layers linear")
     runs+=("bernoulli_vae_nonlinear $estimator $seed bernoulli_vae --layers nonlinear")
-    [ "$estimator" = disarm ] || runs+=("cat_vae $estimator $seed cat_vae --binarize")
+    case "$estimator" in disarm|arm) ;; *) runs+=("cat_vae $estimator $seed cat_vae --binarize") ;; esac
   done
 done
 echo "${#runs[@]} runs of $epochs epochs, $jobs at a time; logs in $logs" >&2

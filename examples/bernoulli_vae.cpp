@@ -1,6 +1,6 @@
 // The binary-latent VAE of the discrete-estimator papers (REBAR, RELAX, DisARM): 200 Bernoulli
 // latent units with a uniform Bernoulli(1/2) prior, on dynamically binarized Fashion-MNIST.
-//   bernoulli_vae --layers linear|nonlinear --estimator gumbel_softmax|straight_through|score_function|disarm|rebar
+//   bernoulli_vae --layers linear|nonlinear --estimator gumbel_softmax|straight_through|score_function|disarm|arm|rebar
 // --layers linear:    784 -> 200 logits;              200 -> 784 logits.
 // --layers nonlinear: 784-200-200 tanh -> 200 logits; 200-200-200 tanh -> 784 logits.
 #include <ppl/ppl.hpp>
@@ -54,8 +54,8 @@ template <class Estimator, class Layers>
 struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using base = bernoulli_vae_layers<Estimator, Layers>;
     static constexpr bool uses_temperature = is_relaxation_v<Estimator>;  // rebar learns its own
-    // disarm draws an antithetic pair per image: two samples per data point
-    static constexpr elbo_settings settings{.samples = is_disarm_v<Estimator> ? 2 : 1};
+    // disarm and arm draw an antithetic pair per image: two samples per data point
+    static constexpr elbo_settings settings{.samples = is_antithetic_v<Estimator> ? 2 : 1};
     using objective = decltype(elbo(settings, std::declval<base&>().model()));
     objective train{elbo(settings, base::model())};
     objective test{elbo(settings, base::model())};
@@ -68,7 +68,7 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     std::vector<parameter*> encoder_parameters() { return this->layers.encoder(); }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
         test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
-        // with two samples (disarm) or five blocks (rebar) per image, the first block holds one reconstruction of each
+        // with two samples (disarm, arm) or five blocks (rebar) per image, the first block holds one reconstruction of each
         return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
     Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
@@ -100,9 +100,9 @@ int main(int argc, char** argv) {
     std::string estimator = "gumbel_softmax", layers = "linear";
     exponential_temperature schedule;
     flags.add_option("--estimator", estimator,
-                     "gumbel_softmax, straight_through, score_function (moving average), disarm (antithetic pairs) or "
-                     "rebar (the relaxation as a learned control variate)",
-                     {"gumbel_softmax", "straight_through", "score_function", "disarm", "rebar"});
+                     "gumbel_softmax, straight_through, score_function (moving average), disarm or arm (antithetic "
+                     "pairs) or rebar (the relaxation as a learned control variate)",
+                     {"gumbel_softmax", "straight_through", "score_function", "disarm", "arm", "rebar"});
     flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)",
                      {"linear", "nonlinear"});
     flags.add_temperature_options(schedule);
@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
         if (estimator == "score_function") return run<score_function<moving_average>>(layers, options, schedule);
         if (estimator == "disarm") return run<disarm>(layers, options, schedule);
         if (estimator == "rebar") return run<rebar>(layers, options, schedule);
+        if (estimator == "arm") return run<arm>(layers, options, schedule);
         return run<gumbel_softmax>(layers, options, schedule);
     });
 }

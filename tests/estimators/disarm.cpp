@@ -8,14 +8,9 @@ using namespace ppl::testing;
 
 namespace {
 
-constexpr Eigen::Index units = 16;
-
-Eigen::VectorXd unit_logits() { return Eigen::VectorXd::LinSpaced(units, -2.5, 2.0); }
-Eigen::VectorXd unit_rewards() {
-    Eigen::VectorXd r(units);
-    for (Eigen::Index j = 0; j < units; ++j) r(j) = std::sin(1.7 * double(j)) + 0.3;
-    return r;
-}
+constexpr Eigen::Index units = bernoulli_units;
+Eigen::VectorXd unit_logits() { return bernoulli_unit_logits(); }
+Eigen::VectorXd unit_rewards() { return bernoulli_unit_rewards(); }
 
 // n per-point estimates of d/d theta E[r^T b] (one row per unit). Point i's pair of samples sits in
 // columns i and n + i, whose logits gradients add up to the point's estimate.

@@ -12,13 +12,9 @@ namespace {
 // E[r^T z] and its gradient: 16 Bernoulli units, or one categorical of 8 classes.
 struct bernoulli_problem {
     using family = bernoulli_family;
-    static constexpr Eigen::Index rows = 16;
-    static Eigen::VectorXd theta() { return Eigen::VectorXd::LinSpaced(rows, -2.5, 2.0); }
-    static Eigen::VectorXd rewards() {
-        Eigen::VectorXd r(rows);
-        for (Eigen::Index j = 0; j < rows; ++j) r(j) = std::sin(1.7 * double(j)) + 0.3;
-        return r;
-    }
+    static constexpr Eigen::Index rows = bernoulli_units;
+    static Eigen::VectorXd theta() { return bernoulli_unit_logits(); }
+    static Eigen::VectorXd rewards() { return bernoulli_unit_rewards(); }
     static Eigen::VectorXd gradient() {
         const Eigen::ArrayXd p = 1 / (1 + (-theta().array()).exp());
         return (rewards().array() * p * (1 - p)).matrix();

@@ -39,4 +39,14 @@ inline double expected_reward_gradient(const Eigen::VectorXd& logits, const Eige
     return p(0) * (rewards(0) - p.dot(rewards));
 }
 
+/// The Bernoulli problem of the estimator tests: 16 units with logits from -2.5 to 2 and rewards
+/// r_j = sin(1.7 j) + 0.3, so that d/d theta_j E[r^T b] = r_j p_j (1 - p_j).
+inline constexpr Eigen::Index bernoulli_units = 16;
+inline Eigen::VectorXd bernoulli_unit_logits() { return Eigen::VectorXd::LinSpaced(bernoulli_units, -2.5, 2.0); }
+inline Eigen::VectorXd bernoulli_unit_rewards() {
+    Eigen::VectorXd r(bernoulli_units);
+    for (Eigen::Index j = 0; j < bernoulli_units; ++j) r(j) = std::sin(1.7 * double(j)) + 0.3;
+    return r;
+}
+
 }  // namespace ppl::testing

@@ -9,7 +9,7 @@
 // | poisson geometric binomial                        | score_function   | score_function<any baseline>     |
 //
 // vimco (the multi-sample score function of iwae(K, ...)) is a legal override for every family
-// without a reparameterization, that is for the discrete ones; disarm (antithetic pairs) for bernoulli;
+// without a reparameterization, that is for the discrete ones; disarm and arm (antithetic pairs) for bernoulli;
 // rebar (the relaxation as a control variate) for categorical and bernoulli.
 #include <string_view>
 #include <type_traits>
@@ -19,6 +19,7 @@
 #include "ppl/dist/categorical.hpp"
 #include "ppl/dist/geometric.hpp"
 #include "ppl/dist/poisson.hpp"
+#include "ppl/estimators/arm.hpp"
 #include "ppl/estimators/disarm.hpp"
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
@@ -48,6 +49,13 @@ inline constexpr bool is_vimco_v = std::is_same_v<T, vimco>;
 
 template <class T>
 inline constexpr bool is_disarm_v = std::is_same_v<T, disarm>;
+
+template <class T>
+inline constexpr bool is_arm_v = std::is_same_v<T, arm>;
+
+/// disarm and arm: two antithetic samples per data point.
+template <class T>
+inline constexpr bool is_antithetic_v = is_disarm_v<T> || is_arm_v<T>;
 
 template <class T>
 inline constexpr bool is_rebar_v = std::is_same_v<T, rebar>;
@@ -138,10 +146,15 @@ consteval auto choose_estimator() {
         return fallback{};
     } else if constexpr (!std::is_same_v<Requested, pathwise> && !is_relaxation_v<Requested> &&
                          !is_score_function_v<Requested> && !is_vimco_v<Requested> && !is_disarm_v<Requested> &&
-                         !is_rebar_v<Requested>) {
+                         !is_rebar_v<Requested> && !is_arm_v<Requested>) {
         static_assert(detail::always_false<Requested>,
                       "ppl: the estimator must be pathwise, gumbel_softmax, straight_through, "
-                      "score_function<none | moving_average | leave_one_out>, vimco, disarm or rebar.");
+                      "score_function<none | moving_average | leave_one_out>, vimco, disarm, arm or rebar.");
+        return fallback{};
+    } else if constexpr (is_arm_v<Requested> && Family::name != std::string_view{"bernoulli"}) {
+        static_assert(detail::always_false<Family>,
+                      "ppl: arm pairs antithetic samples of bernoulli sites only; use this family's default estimator "
+                      "(drop the override) or score_function<leave_one_out>.");
         return fallback{};
     } else if constexpr (is_rebar_v<Requested> && Family::name != std::string_view{"bernoulli"} &&
                          Family::name != std::string_view{"categorical"}) {

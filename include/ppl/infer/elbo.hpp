@@ -106,6 +106,15 @@ constexpr bool kl_is_analytic() {
 
 // A cost term's surrogate weight includes a site when the term's expression contains the site,
 // except the site's own closed-form KL term, whose gradient flows to q directly.
+template <fixed_string Name>
+struct let_name_is {
+    template <class L>
+    struct test : std::bool_constant<L::name == Name.view()> {};
+};
+// The let named Name inside the expression Expr.
+template <fixed_string Name, class Expr>
+using let_named_t = at_t<0, filter_t<let_name_is<Name>::template test, lets_of_t<Expr>>>;
+
 template <class S>
 struct is_rebar_site : std::bool_constant<is_rebar_v<estimator_of<S>>> {};
 
@@ -203,6 +212,11 @@ private:
             return std::tuple{make_expr(ops::rebar_surrogate_op<site_family_t<Site>>{site.info.q.settings},
                                         std::get<0>(site.info.q.params), stop_gradient(site),
                                         detail::downstream_cost<Site>(terms), state_leaf<baseline_state>{state})};
+        } else if constexpr (is_arm_v<E>) {
+            using noise = detail::let_named_t<concat(fixed_string{"arm:noise."}, let_name_of<Site>), Site>;
+            return std::tuple{make_expr(ops::arm_surrogate_op{}, std::get<0>(site.info.q.params),
+                                        stop_gradient(detail::downstream_cost<Site>(terms)), find_let<noise>(site),
+                                        state_leaf<baseline_state>{state})};
         } else if constexpr (is_disarm_v<E>) {
             return std::tuple{make_expr(ops::disarm_surrogate_op{}, std::get<0>(site.info.q.params), stop_gradient(site),
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
@@ -249,8 +263,8 @@ public:
     /// True when some site uses vimco: the objective scores the model (forward) but trains only in iwae.
     static constexpr bool has_vimco_sites = detail::any_site(sites_type{}, []<class E>() { return is_vimco_v<E>; });
 
-    /// True when some site uses disarm, which needs elbo_settings::samples == 2.
-    static constexpr bool has_disarm_sites = detail::any_site(sites_type{}, []<class E>() { return is_disarm_v<E>; });
+    /// True when some site uses disarm or arm, which need elbo_settings::samples == 2.
+    static constexpr bool has_antithetic_sites = detail::any_site(sites_type{}, []<class E>() { return is_antithetic_v<E>; });
 
     explicit elbo_objective(elbo_settings settings, Observations... observed)
         : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {
@@ -258,8 +272,8 @@ public:
         static_assert(is_input_v<data_input>,
                       "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
         if (settings_.samples < 1) fail("elbo samples per data point is ", settings_.samples, "; it must be at least 1");
-        if (has_disarm_sites && settings_.samples != 2)
-            fail("a disarm site pairs two antithetic samples per data point: build the objective with "
+        if (has_antithetic_sites && settings_.samples != 2)
+            fail("a disarm or arm site pairs two antithetic samples per data point: build the objective with "
                  "elbo(elbo_settings{.samples = 2}, ...); got ", settings_.samples, " samples");
         static_assert(filter_t<detail::is_rebar_site, sites_type>::size <= 1 &&
                           (!has_rebar_sites || detail::all_pathwise_but_rebar(sites_type{})),
