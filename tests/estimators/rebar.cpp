@@ -311,3 +311,26 @@ TEST_CASE("rebar in elbo(): unbiased for every parameter of a small Bernoulli VA
     CHECK(control.steps == draws);
     CHECK((control.eta != 1.0 && std::exp(control.log_tau) != 0.5));
 }
+
+// Saturated units and classes whose probability underflows must not turn the estimate into NaN.
+struct saturated_bernoulli : bernoulli_problem {
+    static Eigen::VectorXd theta() { return Eigen::VectorXd::LinSpaced(rows, -60.0, 60.0); }
+};
+struct saturated_categorical : categorical_problem {
+    static Eigen::VectorXd theta() {
+        Eigen::VectorXd t = categorical_problem::theta();
+        t(1) = -900, t(4) = 40;
+        return t;
+    }
+};
+
+TEST_CASE("rebar: saturated logits give finite estimates and a finite variance step", "[estimators][rebar]") {
+    random_stream rng{41};
+    baseline_state bernoulli_state, categorical_state;
+    for (int step = 0; step < 5; ++step) {
+        CHECK(rebar_estimates<saturated_bernoulli>(bernoulli_state, 200, rng, true).allFinite());
+        CHECK(rebar_estimates<saturated_categorical>(categorical_state, 200, rng, true).allFinite());
+    }
+    CHECK((std::isfinite(bernoulli_state.control.eta) && std::isfinite(bernoulli_state.control.log_tau)));
+    CHECK((std::isfinite(categorical_state.control.eta) && std::isfinite(categorical_state.control.log_tau)));
+}

@@ -180,7 +180,8 @@ struct rebar_math<categorical_family> {
             const auto h = [&](Eigen::Index j) {
                 if (j == b) return 0.0;
                 const conditional c = conditional_sample(theta, v, g, j, b, log_z);
-                return dx(j) * (c.e - c.c) / c.e;
+                // p_j that underflows puts z~_j at -infinity, where y_j = 0 and the slope tends to 1
+                return std::isfinite(c.e) ? dx(j) * (c.e - c.c) / c.e : 0.0;
             };
             double h_total = 0;
             for (Eigen::Index j = 0; j < k; ++j) h_total += h(j);
