@@ -89,16 +89,42 @@ TEST_CASE("continuous VAE: value and gradients equal PyTorch's", "[infer][torch]
     check_gradients(objective, r, "vae");
 }
 
+// The small categorical VAE (2 groups of 3 classes) and Bernoulli VAE (5 units) of the reference file,
+// with its weights.
+struct categorical_vae {
+    random_stream init{0};
+    dense enc1{12, 8, init, "enc1"}, enc2{8, 6, init, "enc2"}, cdec1{6, 8, init, "cdec1"}, cdec2{8, 12, init, "cdec2"};
+    explicit categorical_vae(const reference& r) {
+        for (auto [layer, name] : {std::pair{&enc1, "enc1"}, {&enc2, "enc2"}, {&cdec1, "cdec1"}, {&cdec2, "cdec2"}})
+            load_layer(*layer, r, name);
+    }
+    template <class Estimator>
+    auto model() {
+        auto x = data<"x">();
+        auto c = sample<"c", Estimator>(categorical(enc2(relu(enc1(x))), 2), uniform_categorical());
+        return observe(bernoulli_logits(cdec2(relu(cdec1(c)))), x);
+    }
+};
+struct bernoulli_vae {
+    random_stream init{0};
+    dense benc{12, 5, init, "benc"}, bdec{5, 12, init, "bdec"};
+    explicit bernoulli_vae(const reference& r) {
+        load_layer(benc, r, "benc");
+        load_layer(bdec, r, "bdec");
+    }
+    template <class Estimator>
+    auto model() {
+        auto x = data<"x">();
+        auto b = sample<"b", Estimator>(bernoulli_logits(benc(x)), uniform_bernoulli());
+        return observe(bernoulli_logits(bdec(b)), x);
+    }
+};
+
 template <class Estimator>
 void check_categorical(const std::string& estimator) {
     const reference r = reference::load();
-    random_stream init{0};
-    dense enc1{12, 8, init, "enc1"}, enc2{8, 6, init, "enc2"}, cdec1{6, 8, init, "cdec1"}, cdec2{8, 12, init, "cdec2"};
-    for (auto [layer, name] : {std::pair{&enc1, "enc1"}, {&enc2, "enc2"}, {&cdec1, "cdec1"}, {&cdec2, "cdec2"}})
-        load_layer(*layer, r, name);
-    auto x = data<"x">();
-    auto c = sample<"c", Estimator>(categorical(enc2(relu(enc1(x))), 2), uniform_categorical());
-    auto objective = elbo(observe(bernoulli_logits(cdec2(relu(cdec1(c)))), x));
+    categorical_vae net(r);
+    auto objective = elbo(net.model<Estimator>());
     fixed_noise<Eigen::MatrixXd> noise{{{"c", r["cat.noise.c"]}}};
     const Eigen::MatrixXf batch = r["x"].cast<float>();
     const step_result result = objective.value_and_grad(batch, noise, {.tau = r.scalars.at("cat.tau")});
@@ -118,13 +144,8 @@ TEST_CASE("categorical VAE, score_function (no baseline): value and gradients eq
 
 TEST_CASE("Bernoulli VAE, disarm: value and gradients equal a PyTorch DisARM", "[infer][torch]") {
     const reference r = reference::load();
-    random_stream init{0};
-    dense benc{12, 5, init, "benc"}, bdec{5, 12, init, "bdec"};
-    load_layer(benc, r, "benc");
-    load_layer(bdec, r, "bdec");
-    auto x = data<"x">();
-    auto b = sample<"b", disarm>(bernoulli_logits(benc(x)), uniform_bernoulli());
-    auto objective = elbo(elbo_settings{.samples = 2}, observe(bernoulli_logits(bdec(b)), x));
+    bernoulli_vae net(r);
+    auto objective = elbo(elbo_settings{.samples = 2}, net.model<disarm>());
     fixed_noise<Eigen::MatrixXd> noise{{{"b", r["bern.noise.b"]}}};
     const Eigen::MatrixXf batch = r["x"].cast<float>();
     const step_result result = objective.value_and_grad(batch, noise);
@@ -134,13 +155,8 @@ TEST_CASE("Bernoulli VAE, disarm: value and gradients equal a PyTorch DisARM", "
 
 TEST_CASE("categorical VAE, iwae(3) with vimco: value and gradients equal a PyTorch VIMCO", "[infer][torch]") {
     const reference r = reference::load();
-    random_stream init{0};
-    dense enc1{12, 8, init, "enc1"}, enc2{8, 6, init, "enc2"}, cdec1{6, 8, init, "cdec1"}, cdec2{8, 12, init, "cdec2"};
-    for (auto [layer, name] : {std::pair{&enc1, "enc1"}, {&enc2, "enc2"}, {&cdec1, "cdec1"}, {&cdec2, "cdec2"}})
-        load_layer(*layer, r, name);
-    auto x = data<"x">();
-    auto c = sample<"c", vimco>(categorical(enc2(relu(enc1(x))), 2), uniform_categorical());
-    auto objective = iwae(3, observe(bernoulli_logits(cdec2(relu(cdec1(c)))), x));
+    categorical_vae net(r);
+    auto objective = iwae(3, net.model<vimco>());
     fixed_noise<Eigen::MatrixXd> noise{{{"c", r["vimco.noise.c"]}}};
     const Eigen::MatrixXf batch = r["x"].cast<float>();
     const step_result result = objective.value_and_grad(batch, noise);
@@ -150,13 +166,8 @@ TEST_CASE("categorical VAE, iwae(3) with vimco: value and gradients equal a PyTo
 
 TEST_CASE("Bernoulli VAE, rebar: value and gradients equal a PyTorch REBAR", "[infer][torch]") {
     const reference r = reference::load();
-    random_stream init{0};
-    dense benc{12, 5, init, "benc"}, bdec{5, 12, init, "bdec"};
-    load_layer(benc, r, "benc");
-    load_layer(bdec, r, "bdec");
-    auto x = data<"x">();
-    auto b = sample<"b", rebar>(bernoulli_logits(benc(x)), uniform_bernoulli());
-    auto objective = elbo(observe(bernoulli_logits(bdec(b)), x));
+    bernoulli_vae net(r);
+    auto objective = elbo(net.model<rebar>());
     fixed_noise<Eigen::MatrixXd> noise{{{"b", r["rebar.bern.noise.b"]}}};
     const Eigen::MatrixXf batch = r["x"].cast<float>();
     const step_result result = objective.value_and_grad(batch, noise);
@@ -167,13 +178,8 @@ TEST_CASE("Bernoulli VAE, rebar: value and gradients equal a PyTorch REBAR", "[i
 
 TEST_CASE("categorical VAE, rebar: value and gradients equal a PyTorch REBAR", "[infer][torch]") {
     const reference r = reference::load();
-    random_stream init{0};
-    dense enc1{12, 8, init, "enc1"}, enc2{8, 6, init, "enc2"}, cdec1{6, 8, init, "cdec1"}, cdec2{8, 12, init, "cdec2"};
-    for (auto [layer, name] : {std::pair{&enc1, "enc1"}, {&enc2, "enc2"}, {&cdec1, "cdec1"}, {&cdec2, "cdec2"}})
-        load_layer(*layer, r, name);
-    auto x = data<"x">();
-    auto c = sample<"c", rebar>(categorical(enc2(relu(enc1(x))), 2), uniform_categorical());
-    auto objective = elbo(observe(bernoulli_logits(cdec2(relu(cdec1(c)))), x));
+    categorical_vae net(r);
+    auto objective = elbo(net.model<rebar>());
     fixed_noise<Eigen::MatrixXd> noise{{{"c", r["rebar.cat.noise.c"]}}};
     const Eigen::MatrixXf batch = r["x"].cast<float>();
     const step_result result = objective.value_and_grad(batch, noise);

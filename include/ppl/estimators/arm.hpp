@@ -34,19 +34,10 @@ struct arm_surrogate_op {
         if constexpr (wants_adjoint<decltype(dlogits)>) {
             const Eigen::Index points = logits.cols() / 2, rows = logits.rows();
             const double scale = static_cast<double>(dy(0, 0)) / (2.0 * static_cast<double>(points));
-            dlogits.accumulate_pieces([&](auto& target, bool assign) {
-                using scalar = typename std::decay_t<decltype(target)>::Scalar;
-                for (Eigen::Index i = 0; i < points; ++i) {
-                    const double difference = static_cast<double>(cost(0, i)) - static_cast<double>(cost(0, points + i));
-                    for (Eigen::Index r = 0; r < rows; ++r) {
-                        const double u = 1 / (1 + std::exp(-static_cast<double>(noise(r, i))));
-                        const double g = scale * difference * (u - 0.5);
-                        for (const Eigen::Index column : {i, points + i}) {
-                            auto& entry = target(r, column);
-                            entry = static_cast<scalar>(assign ? g : static_cast<double>(entry) + g);
-                        }
-                    }
-                }
+            add_to_pairs(dlogits, points, rows, [&](Eigen::Index i, Eigen::Index r) {
+                const double difference = static_cast<double>(cost(0, i)) - static_cast<double>(cost(0, points + i));
+                const double u = 1 / (1 + std::exp(-static_cast<double>(noise(r, i))));
+                return scale * difference * (u - 0.5);
             });
         }
     }

@@ -36,6 +36,22 @@ struct antithetic_op {
     }
 };
 
+/// Adds g(i, r) to the logits' adjoint at row r of both columns of point i's pair (i and n + i),
+/// which read the same data: for the surrogates of antithetic estimators.
+inline void add_to_pairs(const auto& dlogits, Eigen::Index points, Eigen::Index rows, auto&& g) {
+    dlogits.accumulate_pieces([&](auto& target, bool assign) {
+        using scalar = typename std::decay_t<decltype(target)>::Scalar;
+        for (Eigen::Index i = 0; i < points; ++i)
+            for (Eigen::Index r = 0; r < rows; ++r) {
+                const double value = g(i, r);
+                for (const Eigen::Index column : {i, points + i}) {
+                    auto& entry = target(r, column);
+                    entry = static_cast<scalar>(assign ? value : static_cast<double>(entry) + value);
+                }
+            }
+    });
+}
+
 /// The surrogate whose gradient is the DisARM estimate and whose value is 0. Operands: the logits
 /// (rows x 2n), the pair of samples b (rows x 2n), the per-sample cost f (1 x 2n). For the pair
 /// (i, n + i): d/d theta on each of its two columns = 1/2 of 1/2 (f_i - f_n+i) (b_i - b_n+i) sigmoid(|theta|) / n,
@@ -54,20 +70,10 @@ struct disarm_surrogate_op {
         if constexpr (wants_adjoint<decltype(dlogits)>) {
             const Eigen::Index points = logits.cols() / 2, rows = logits.rows();
             const double scale = static_cast<double>(dy(0, 0)) / (4.0 * static_cast<double>(points));
-            dlogits.accumulate_pieces([&](auto& target, bool assign) {
-                using scalar = typename std::decay_t<decltype(target)>::Scalar;
-                for (Eigen::Index i = 0; i < points; ++i) {
-                    const double difference = static_cast<double>(cost(0, i)) - static_cast<double>(cost(0, points + i));
-                    for (Eigen::Index r = 0; r < rows; ++r) {
-                        const double theta = static_cast<double>(logits(r, i));
-                        const double disagree = static_cast<double>(samples(r, i)) - static_cast<double>(samples(r, points + i));
-                        const double g = scale * difference * disagree / (1.0 + std::exp(-std::abs(theta)));
-                        for (const Eigen::Index column : {i, points + i}) {
-                            auto& entry = target(r, column);
-                            entry = static_cast<scalar>(assign ? g : static_cast<double>(entry) + g);
-                        }
-                    }
-                }
+            add_to_pairs(dlogits, points, rows, [&](Eigen::Index i, Eigen::Index r) {
+                const double difference = static_cast<double>(cost(0, i)) - static_cast<double>(cost(0, points + i));
+                const double disagree = static_cast<double>(samples(r, i)) - static_cast<double>(samples(r, points + i));
+                return scale * difference * disagree / (1.0 + std::exp(-std::abs(static_cast<double>(logits(r, i)))));
             });
         }
     }
