@@ -8,12 +8,13 @@
 # rebar costs about five score-function steps per step; --estimators runs a subset (the page is drawn
 # from every log in --logs, so runs of other estimators kept there stay in the table).
 # Usage: bench/estimator_table.sh [--epochs 20] [--seeds "0 1 2"] [--jobs 2] [--eval-samples 1000]
-#                                 [--estimators "gumbel_softmax straight_through score_function disarm arm rebar"]
+#                                 [--estimators "gumbel_softmax straight_through score_function leave_one_out disarm arm rebar"]
+# leave_one_out is the score function with the leave-one-out baseline over two samples per image.
 #                                 [--build build/release] [--logs build/estimator_benchmark] [--docs docs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=20 seeds="0 1 2" jobs=2 eval_samples=1000 build=build/release logs=build/estimator_benchmark docs=docs
-estimators="gumbel_softmax straight_through score_function disarm arm rebar"
+estimators="gumbel_softmax straight_through score_function leave_one_out disarm arm rebar"
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs) epochs="$2"; shift 2 ;;
@@ -37,9 +38,11 @@ variance_every=936
 runs=()
 for seed in $seeds; do
   for estimator in $estimators; do
-    runs+=("bernoulli_vae_linear $estimator $seed bernoulli_vae --layers linear")
-    runs+=("bernoulli_vae_nonlinear $estimator $seed bernoulli_vae --layers nonlinear")
-    case "$estimator" in disarm|arm) ;; *) runs+=("cat_vae $estimator $seed cat_vae --binarize") ;; esac
+    extra=""
+    [ "$estimator" = leave_one_out ] && extra="--samples 2"
+    runs+=("bernoulli_vae_linear $estimator $seed bernoulli_vae --layers linear $extra")
+    runs+=("bernoulli_vae_nonlinear $estimator $seed bernoulli_vae --layers nonlinear $extra")
+    case "$estimator" in disarm|arm) ;; *) runs+=("cat_vae $estimator $seed cat_vae --binarize $extra") ;; esac
   done
 done
 echo "${#runs[@]} runs of $epochs epochs, $jobs at a time; logs in $logs" >&2

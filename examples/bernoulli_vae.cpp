@@ -1,6 +1,7 @@
 // The binary-latent VAE of the discrete-estimator papers (REBAR, RELAX, DisARM): 200 Bernoulli
 // latent units with a uniform Bernoulli(1/2) prior, on dynamically binarized Fashion-MNIST.
-//   bernoulli_vae --layers linear|nonlinear --estimator gumbel_softmax|straight_through|score_function|disarm|arm|rebar
+//   bernoulli_vae --layers linear|nonlinear
+//                 --estimator gumbel_softmax|straight_through|score_function|leave_one_out|disarm|arm|rebar [--samples 2]
 // --layers linear:    784 -> 200 logits;              200 -> 784 logits.
 // --layers nonlinear: 784-200-200 tanh -> 200 logits; 200-200-200 tanh -> 784 logits.
 #include <ppl/ppl.hpp>
@@ -54,15 +55,19 @@ template <class Estimator, class Layers>
 struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using base = bernoulli_vae_layers<Estimator, Layers>;
     static constexpr bool uses_temperature = is_relaxation_v<Estimator>;  // rebar learns its own
-    // disarm and arm draw an antithetic pair per image: two samples per data point
-    static constexpr elbo_settings settings{.samples = is_antithetic_v<Estimator> ? 2 : 1};
-    using objective = decltype(elbo(settings, std::declval<base&>().model()));
-    objective train{elbo(settings, base::model())};
-    objective test{elbo(settings, base::model())};
+    // disarm and arm draw an antithetic pair per image; leave_one_out draws --samples per image
+    static elbo_settings settings(Eigen::Index samples) {
+        if constexpr (is_antithetic_v<Estimator>) return {.samples = 2};
+        else if constexpr (std::is_same_v<Estimator, score_function<leave_one_out>>) return {.samples = samples};
+        else return {.samples = 1};
+    }
+    using objective = decltype(elbo(elbo_settings{}, std::declval<base&>().model()));
+    objective train, test;
     graph<decltype(std::declval<base&>().decoder())> decode{base::decoder()};
     exponential_temperature schedule;
 
-    bernoulli_vae_model(std::uint64_t seed, exponential_temperature s) : base(seed), schedule(s) {}
+    bernoulli_vae_model(std::uint64_t seed, exponential_temperature s, Eigen::Index samples)
+        : base(seed), train(elbo(settings(samples), base::model())), test(elbo(settings(samples), base::model())), schedule(s) {}
 
     double temperature(std::int64_t step) const { return schedule(step); }
     std::vector<parameter*> encoder_parameters() { return this->layers.encoder(); }
@@ -81,12 +86,13 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
 };
 
 template <class Estimator>
-int run(const std::string& layers, const examples::train_options& options, const exponential_temperature& schedule) {
+int run(const std::string& layers, const examples::train_options& options, const exponential_temperature& schedule,
+        Eigen::Index samples) {
     if (layers == "nonlinear") {
-        bernoulli_vae_model<Estimator, nonlinear_layers> model(options.seed, schedule);
+        bernoulli_vae_model<Estimator, nonlinear_layers> model(options.seed, schedule, samples);
         return examples::train(model, options);
     }
-    bernoulli_vae_model<Estimator, linear_layers> model(options.seed, schedule);
+    bernoulli_vae_model<Estimator, linear_layers> model(options.seed, schedule, samples);
     return examples::train(model, options);
 }
 
@@ -100,20 +106,26 @@ int main(int argc, char** argv) {
     std::string estimator = "gumbel_softmax", layers = "linear";
     exponential_temperature schedule;
     flags.add_option("--estimator", estimator,
-                     "gumbel_softmax, straight_through, score_function (moving average), disarm or arm (antithetic "
-                     "pairs) or rebar (the relaxation as a learned control variate)",
-                     {"gumbel_softmax", "straight_through", "score_function", "disarm", "arm", "rebar"});
+                     "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
+                     "function with --samples per image), disarm or arm (antithetic pairs) or rebar (the relaxation as a "
+                     "learned control variate)",
+                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar"});
+    std::int64_t samples = 2;
+    flags.add_option("--samples", samples, "K, the samples per image of --estimator leave_one_out (>= 2)");
     flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)",
                      {"linear", "nonlinear"});
     flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::guarded_main([&] {
         (void)schedule(0);  // checks the schedule's settings before any work
-        if (estimator == "straight_through") return run<straight_through>(layers, options, schedule);
-        if (estimator == "score_function") return run<score_function<moving_average>>(layers, options, schedule);
-        if (estimator == "disarm") return run<disarm>(layers, options, schedule);
-        if (estimator == "rebar") return run<rebar>(layers, options, schedule);
-        if (estimator == "arm") return run<arm>(layers, options, schedule);
-        return run<gumbel_softmax>(layers, options, schedule);
+        if (estimator == "leave_one_out" && samples < 2)
+            fail("--estimator leave_one_out needs at least 2 samples per image (--samples); got ", samples);
+        if (estimator == "straight_through") return run<straight_through>(layers, options, schedule, samples);
+        if (estimator == "score_function") return run<score_function<moving_average>>(layers, options, schedule, samples);
+        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(layers, options, schedule, samples);
+        if (estimator == "disarm") return run<disarm>(layers, options, schedule, samples);
+        if (estimator == "rebar") return run<rebar>(layers, options, schedule, samples);
+        if (estimator == "arm") return run<arm>(layers, options, schedule, samples);
+        return run<gumbel_softmax>(layers, options, schedule, samples);
     });
 }

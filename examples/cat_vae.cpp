@@ -1,8 +1,9 @@
 // The categorical VAE of the seed (10 groups of K = 20 classes, uniform prior, tau annealed),
 // trained on Fashion-MNIST. --estimator picks a compile-time instantiation:
-//   cat_vae --estimator gumbel_softmax|straight_through|score_function|vimco|rebar --epochs 10 --out results/cat_vae
-// vimco trains the K-sample bound iwae(K, ...) (--samples K); the others train the ELBO. rebar learns
-// its own temperature, so the --tau schedule applies to the relaxed estimators only.
+//   cat_vae --estimator gumbel_softmax|straight_through|score_function|leave_one_out|vimco|rebar --epochs 10
+// vimco trains the K-sample bound iwae(K, ...) (--samples K); the others train the ELBO, leave_one_out
+// (the score function with the leave-one-out baseline) with K samples per image. rebar learns its own
+// temperature, so the --tau schedule applies to the relaxed estimators only.
 #include <ppl/ppl.hpp>
 
 #include "support/training.hpp"
@@ -47,6 +48,8 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
 
     auto make_train(Eigen::Index samples) {
         if constexpr (is_vimco_v<Estimator>) return iwae(samples, layers::model());
+        else if constexpr (std::is_same_v<Estimator, score_function<leave_one_out>>)
+            return elbo(elbo_settings{.samples = samples}, layers::model());
         else return elbo(layers::model());
     }
     double temperature(std::int64_t step) const { return schedule(step); }
@@ -83,19 +86,21 @@ int main(int argc, char** argv) {
     exponential_temperature schedule;
     std::int64_t samples = 4;
     flags.add_option("--estimator", estimator,
-                     "gumbel_softmax, straight_through, score_function (moving average), vimco (trains the K-sample "
-                     "bound) or rebar (the relaxation as a learned control variate)",
-                     {"gumbel_softmax", "straight_through", "score_function", "vimco", "rebar"});
-    flags.add_option("--samples", samples, "K, the samples per image of the bound that --estimator vimco trains (>= 2)");
+                     "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
+                     "function with K samples per image), vimco (trains the K-sample bound) or rebar (the relaxation as "
+                     "a learned control variate)",
+                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "vimco", "rebar"});
+    flags.add_option("--samples", samples, "K, the samples per image of --estimator vimco (its bound) or leave_one_out (>= 2)");
     flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::guarded_main([&] {
         (void)schedule(0);  // checks the schedule's settings before any work
-        if (estimator == "vimco" && samples < 2)
-            fail("--estimator vimco needs at least 2 samples per image (--samples); got ", samples);
+        if ((estimator == "vimco" || estimator == "leave_one_out") && samples < 2)
+            fail("--estimator ", estimator, " needs at least 2 samples per image (--samples); got ", samples);
         if (estimator == "straight_through") return run<straight_through>(options, schedule, samples);
         if (estimator == "score_function") return run<score_function<moving_average>>(options, schedule, samples);
         if (estimator == "vimco") return run<vimco>(options, schedule, samples);
+        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(options, schedule, samples);
         if (estimator == "rebar") return run<rebar>(options, schedule, samples);
         return run<gumbel_softmax>(options, schedule, samples);
     });
