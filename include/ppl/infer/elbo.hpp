@@ -104,8 +104,7 @@ constexpr bool kl_is_analytic() {
                            std::remove_cvref_t<decltype(std::declval<info>().prior)>>;
 }
 
-// A cost term's surrogate weight includes a site when the term's expression contains the site,
-// except the site's own closed-form KL term, whose gradient flows to q directly.
+// Keeps the lets named Name (with filter_t).
 template <fixed_string Name>
 struct let_name_is {
     template <class L>
@@ -115,9 +114,12 @@ struct let_name_is {
 template <fixed_string Name, class Expr>
 using let_named_t = at_t<0, filter_t<let_name_is<Name>::template test, lets_of_t<Expr>>>;
 
+// Keeps the sites whose estimator is rebar (with filter_t).
 template <class S>
 struct is_rebar_site : std::bool_constant<is_rebar_v<estimator_of<S>>> {};
 
+// A cost term's surrogate weight includes a site when the term's expression contains the site,
+// except the site's own closed-form KL term, whose gradient flows to q directly.
 template <class Term, class Site>
 constexpr bool multiplies_score() {
     constexpr bool own_kl = Term::name == concat(fixed_string{"elbo:kl."}, let_name_of<Site>).view();
