@@ -100,6 +100,18 @@ void check_all_unbiased(const Eigen::MatrixXd& estimates) {
     }
 }
 
+// Unbiased on every logit at three (eta, tau), 40000 points each.
+template <class Problem>
+void check_unbiased_at_any_setting(std::uint64_t seed) {
+    random_stream rng{seed};
+    for (const auto& [eta, tau] : {std::pair{1.0, 0.5}, std::pair{0.3, 2.0}, std::pair{-0.5, 0.1}}) {
+        INFO("eta " << eta << ", tau " << tau);
+        baseline_state state;
+        state.control.eta = eta, state.control.log_tau = std::log(tau);
+        check_all_unbiased<Problem>(rebar_estimates<Problem>(state, 40000, rng, false));
+    }
+}
+
 // Adapts eta and tau over 1500 variance steps of 64 points each (Adam, rate 0.01, from eta = 1 and
 // tau = 1/2), then compares the summed per-point variance with the start and with REINFORCE-LOO at
 // three samples per point (the paper's cost of rebar: f at b, sigma(z) and sigma(z~)) and at five (ppl's
@@ -185,23 +197,11 @@ TEST_CASE("rebar: the categorical conditional relaxation keeps the argmax and th
 }
 
 TEST_CASE("rebar: unbiased over 16 Bernoulli units at any eta and tau", "[estimators][rebar]") {
-    random_stream rng{11};
-    for (const auto& [eta, tau] : {std::pair{1.0, 0.5}, std::pair{0.3, 2.0}, std::pair{-0.5, 0.1}}) {
-        INFO("eta " << eta << ", tau " << tau);
-        baseline_state state;
-        state.control.eta = eta, state.control.log_tau = std::log(tau);
-        check_all_unbiased<bernoulli_problem>(rebar_estimates<bernoulli_problem>(state, 40000, rng, false));
-    }
+    check_unbiased_at_any_setting<bernoulli_problem>(11);
 }
 
 TEST_CASE("rebar: unbiased for a categorical of 8 classes at any eta and tau", "[estimators][rebar]") {
-    random_stream rng{12};
-    for (const auto& [eta, tau] : {std::pair{1.0, 0.5}, std::pair{0.3, 2.0}, std::pair{-0.5, 0.1}}) {
-        INFO("eta " << eta << ", tau " << tau);
-        baseline_state state;
-        state.control.eta = eta, state.control.log_tau = std::log(tau);
-        check_all_unbiased<categorical_problem>(rebar_estimates<categorical_problem>(state, 40000, rng, false));
-    }
+    check_unbiased_at_any_setting<categorical_problem>(12);
 }
 
 TEST_CASE("rebar: after adapting eta and tau, less variance than REINFORCE-LOO at equal cost (16 Bernoulli units)", "[estimators][rebar]") {
