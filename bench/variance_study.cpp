@@ -49,24 +49,50 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
     return out;
 }
 
-// n rebar estimates with the state's eta and tau laid out in five blocks; with `adapt`, one variance
-// step after. Returns d/d logits_0 of the batch's mean cost.
+// n rebar (or relax<Net>) estimates with the state's eta, tau (and rho) laid out in five blocks; with
+// `adapt`, one variance step after. Returns d/d logits_0 of the batch's mean cost.
+template <class Estimator = rebar>
 double rebar_estimate(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rewards, Eigen::Index n, baseline_state& state,
                       random_stream& rng, bool adapt) {
+    using network = control_network_t<Estimator>;
     basic_parameter<double> logits("logits", logits0.size(), rebar_layout::blocks * n);
     logits.value = logits0.replicate(1, rebar_layout::blocks * n);
     auto q = categorical(param(logits), 1);
-    auto z = let<"c">(rebar::value<"c">(q, constant_leaf{1.0}));
-    graph g{make_expr(ops::rebar_surrogate_op<categorical_family>{q.settings}, std::get<0>(q.params), stop_gradient(z),
-                      column_sum(input<"r">() * z), state_leaf<baseline_state>{&state})};
+    auto z = let<"c">(Estimator::template value<"c">(q, constant_leaf{1.0}));
+    const auto& noise = find_let<ppl::detail::let_named_t<"rebar:noise.c", decltype(z)>>(z);
+    graph g{make_expr(ops::rebar_surrogate_op<categorical_family, network>{q.settings}, std::get<0>(q.params),
+                      stop_gradient(z), noise, column_sum(input<"r">() * z), state_leaf<baseline_state>{&state})};
     Eigen::MatrixXd r = rewards, control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
     control << std::exp(state.control.log_tau), std::exp(state.control.log_tau + rebar_layout::probe_step), state.control.eta;
-    g.set<"r">(r);
-    g.set<"rebar:control.c">(control);
-    g.set<"hard_samples">(hard);
+    g.template set<"r">(r);
+    g.template set<"rebar:control.c">(control);
+    g.template set<"hard_samples">(hard);
     g.value_and_grad(stream_noise{&rng});
-    if (adapt) rebar_adapt<categorical_family>(q.settings, state, g.value<"rebar:noise.c">(), g.adjoint<"c">());
+    if (adapt)
+        ppl::detail::adapt_control_variate<categorical_family, network>(q.settings, state, g.template value<"rebar:noise.c">(),
+                                                                        g.template adjoint<"c">());
     return logits.grad.row(0).sum();
+}
+
+// Adapts a rebar or relax state over 1500 variance steps of 64 points, on its own stream.
+template <class Estimator>
+baseline_state adapted_state(const Eigen::VectorXd& logits, const Eigen::VectorXd& rewards, random_stream& rng) {
+    baseline_state state;
+    for (int step = 0; step < 1500; ++step) rebar_estimate<Estimator>(logits, rewards, 64, state, rng, true);
+    std::cerr << Estimator::name << " adapted: eta " << state.control.eta << ", tau " << std::exp(state.control.log_tau) << "\n";
+    return state;
+}
+
+// One estimate per trial, each the average over n points, with the adapted state held fixed.
+template <class Estimator>
+std::vector<double> adapted_estimates(const Eigen::VectorXd& logits, const Eigen::VectorXd& rewards, Eigen::Index n,
+                                      int trials, const baseline_state& adapted, random_stream& rng) {
+    std::vector<double> out;
+    for (int trial = 0; trial < trials; ++trial) {
+        baseline_state fixed = adapted;  // eta, tau, rho and the baseline as adapted, not moved by the trials
+        out.push_back(rebar_estimate<Estimator>(logits, rewards, n, fixed, rng, false));
+    }
+    return out;
 }
 
 // One gradient estimate per trial, each the average over n samples.
@@ -147,10 +173,10 @@ int main(int argc, char** argv) {
 
         std::vector<row> rows;
         random_stream rng{seed};
-        random_stream rebar_rng{seed, 1};  // its own stream: the other rows draw as they did before rebar
-        baseline_state adapted;
-        for (int step = 0; step < 1500; ++step) rebar_estimate(logits, rewards, 64, adapted, rebar_rng, true);
-        std::cerr << "rebar adapted: eta " << adapted.control.eta << ", tau " << std::exp(adapted.control.log_tau) << "\n";
+        random_stream rebar_rng{seed, 1}, relax_rng{seed, 2};  // their own streams: the other rows draw as before
+        using relax_estimator = relax<relax_mlp<16>>;
+        const baseline_state rebar_adapted = adapted_state<rebar>(logits, rewards, rebar_rng);
+        const baseline_state relax_adapted = adapted_state<relax_estimator>(logits, rewards, relax_rng);
         for (double count : samples_list) {
             const auto n = static_cast<Eigen::Index>(count);
             if (n < 1 || double(n) != count) fail("--samples has ", count, "; sample counts are whole numbers >= 1");
@@ -164,12 +190,11 @@ int main(int argc, char** argv) {
             for (double tau : {0.1, 0.5, 1.0, 2.0})
                 rows.push_back(summarize("gumbel_softmax", tau, n, estimates<gumbel_softmax>(logits, rewards, n, trials, tau, rng), truth));
             rows.push_back(summarize("straight_through", 0.5, n, estimates<straight_through>(logits, rewards, n, trials, 0.5, rng), truth));
-            std::vector<double> rebar_rows;
-            for (int trial = 0; trial < trials; ++trial) {
-                baseline_state fixed = adapted;  // eta, tau and the baseline as adapted, not moved by the trials
-                rebar_rows.push_back(rebar_estimate(logits, rewards, n, fixed, rebar_rng, false));
-            }
-            rows.push_back(summarize("rebar", std::exp(adapted.control.log_tau), n, rebar_rows, truth));
+            rows.push_back(summarize("rebar", std::exp(rebar_adapted.control.log_tau), n,
+                                     adapted_estimates<rebar>(logits, rewards, n, trials, rebar_adapted, rebar_rng), truth));
+            rows.push_back(summarize("relax", std::exp(relax_adapted.control.log_tau), n,
+                                     adapted_estimates<relax_estimator>(logits, rewards, n, trials, relax_adapted, relax_rng),
+                                     truth));
         }
 
         std::ofstream json(json_path);

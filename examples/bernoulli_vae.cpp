@@ -1,7 +1,7 @@
 // The binary-latent VAE of the discrete-estimator papers (REBAR, RELAX, DisARM): 200 Bernoulli
 // latent units with a uniform Bernoulli(1/2) prior, on dynamically binarized Fashion-MNIST.
 //   bernoulli_vae --layers linear|nonlinear
-//                 --estimator gumbel_softmax|straight_through|score_function|leave_one_out|disarm|arm|rebar [--samples 2]
+//                 --estimator gumbel_softmax|straight_through|score_function|leave_one_out|disarm|arm|rebar|relax [--samples 2]
 // --layers linear:    784 -> 200 logits;              200 -> 784 logits.
 // --layers nonlinear: 784-200-200 tanh -> 200 logits; 200-200-200 tanh -> 784 logits.
 #include <ppl/ppl.hpp>
@@ -54,7 +54,7 @@ struct bernoulli_vae_layers {
 template <class Estimator, class Layers>
 struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using base = bernoulli_vae_layers<Estimator, Layers>;
-    static constexpr bool uses_temperature = is_relaxation_v<Estimator>;  // rebar learns its own
+    static constexpr bool uses_temperature = is_relaxation_v<Estimator>;  // rebar and relax learn their own
     // disarm and arm draw an antithetic pair per image; leave_one_out draws --samples per image
     static elbo_settings settings(Eigen::Index samples) {
         if constexpr (is_antithetic_v<Estimator>) return {.samples = 2};
@@ -73,7 +73,7 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     std::vector<parameter*> encoder_parameters() { return this->layers.encoder(); }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
         test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
-        // with two samples (disarm, arm) or five blocks (rebar) per image, the first block holds one reconstruction of each
+        // with two samples (disarm, arm) or five blocks (rebar, relax) per image, the first block holds one reconstruction of each
         return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
     Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
@@ -107,9 +107,10 @@ int main(int argc, char** argv) {
     exponential_temperature schedule;
     flags.add_option("--estimator", estimator,
                      "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
-                     "function with --samples per image), disarm or arm (antithetic pairs) or rebar (the relaxation as a "
-                     "learned control variate)",
-                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar"});
+                     "function with --samples per image), disarm or arm (antithetic pairs), rebar (the relaxation as a "
+                     "learned control variate) or relax (rebar plus a learned network, relax_mlp<32>)",
+                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar",
+                      "relax"});
     std::int64_t samples = 2;
     flags.add_option("--samples", samples, "K, the samples per image of --estimator leave_one_out (>= 2)");
     flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)",
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
         if (estimator == "disarm") return run<disarm>(layers, options, schedule, samples);
         if (estimator == "rebar") return run<rebar>(layers, options, schedule, samples);
         if (estimator == "arm") return run<arm>(layers, options, schedule, samples);
+        if (estimator == "relax") return run<relax<relax_mlp<32>>>(layers, options, schedule, samples);
         return run<gumbel_softmax>(layers, options, schedule, samples);
     });
 }

@@ -1,9 +1,9 @@
 // The categorical VAE of the seed (10 groups of K = 20 classes, uniform prior, tau annealed),
 // trained on Fashion-MNIST. --estimator picks a compile-time instantiation:
-//   cat_vae --estimator gumbel_softmax|straight_through|score_function|leave_one_out|vimco|rebar --epochs 10
+//   cat_vae --estimator gumbel_softmax|straight_through|score_function|leave_one_out|vimco|rebar|relax --epochs 10
 // vimco trains the K-sample bound iwae(K, ...) (--samples K); the others train the ELBO, leave_one_out
-// (the score function with the leave-one-out baseline) with K samples per image. rebar learns its own
-// temperature, so the --tau schedule applies to the relaxed estimators only.
+// (the score function with the leave-one-out baseline) with K samples per image. rebar and relax learn
+// their own temperature, so the --tau schedule applies to the relaxed estimators only.
 #include <ppl/ppl.hpp>
 
 #include "support/training.hpp"
@@ -58,7 +58,7 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
     }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
         test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
-        // rebar lays out five blocks of columns per image; the first holds one reconstruction of each
+        // rebar and relax lay out five blocks of columns per image; the first holds one reconstruction of each
         return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
     Eigen::MatrixXf sample_images(Eigen::Index count, random_stream& rng) {
@@ -87,9 +87,9 @@ int main(int argc, char** argv) {
     std::int64_t samples = 4;
     flags.add_option("--estimator", estimator,
                      "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
-                     "function with K samples per image), vimco (trains the K-sample bound) or rebar (the relaxation as "
-                     "a learned control variate)",
-                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "vimco", "rebar"});
+                     "function with K samples per image), vimco (trains the K-sample bound), rebar (the relaxation as "
+                     "a learned control variate) or relax (rebar plus a learned network, relax_mlp<32>)",
+                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "vimco", "rebar", "relax"});
     flags.add_option("--samples", samples, "K, the samples per image of --estimator vimco (its bound) or leave_one_out (>= 2)");
     flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
         if (estimator == "vimco") return run<vimco>(options, schedule, samples);
         if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(options, schedule, samples);
         if (estimator == "rebar") return run<rebar>(options, schedule, samples);
+        if (estimator == "relax") return run<relax<relax_mlp<32>>>(options, schedule, samples);
         return run<gumbel_softmax>(options, schedule, samples);
     });
 }

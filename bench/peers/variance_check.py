@@ -19,8 +19,8 @@ Estimators (per-sample estimate of the derivative, then averaged over the n samp
   reinforce_leave_one_out   (r^T z_j - mean of the other n-1 rewards) (z_j0 - p_0)      (n >= 2)
   gumbel_softmax            d(r^T y)/d logits[0] by autograd, y = softmax((logits + g)/tau), g ~ Gumbel(0, 1)
   straight_through          forward one-hot(argmax y), backward through y (autograd)
-  rebar                     only its mean is checked, against the closed form (|m - truth| <= SIGMAS sqrt(v/T)):
-                            its variance depends on the eta, tau and baseline that ppl adapted first. The
+  rebar, relax               only the mean is checked, against the closed form (|m - truth| <= SIGMAS sqrt(v/T)):
+                            the variance depends on the eta, tau, network and baseline that ppl adapted first. The
                             PyTorch REBAR that agrees with ppl's on fixed noise is tests/infer/torch_agreement.cpp.
 
 usage: /usr/bin/python3 bench/peers/variance_check.py RESULTS.json [--seed 12345] [--sigmas 4]
@@ -164,7 +164,7 @@ def check(a):
     bad = 0
     for row in rows:
         est, tau, n = row.get("estimator"), row.get("tau"), row.get("samples")
-        if est == "rebar" and isinstance(n, int) and n >= 1:
+        if est in ("rebar", "relax") and isinstance(n, int) and n >= 1:
             m_p, v_p = float(row["mean"]), float(row["variance"])
             se_m = math.sqrt(max(v_p, 0.0) / T)
             z_mean = (m_p - prob.truth) / se_m if se_m > 0 else math.inf

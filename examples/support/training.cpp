@@ -147,6 +147,36 @@ void restore_control_variates(const std::string& text, std::span<baseline_state>
     if (!in) fail("the checkpoint's control_variates entry is damaged");
 }
 
+// relax's control networks (rho and its Adam moments, per site; empty for other sites), as bit patterns.
+std::string control_networks_text(std::span<const baseline_state> states) {
+    std::ostringstream out;
+    for (const auto& s : states) {
+        const auto& c = s.control;
+        out << c.network.size() << ' ';
+        for (const Eigen::VectorXd* v : {&c.network, &c.network_first_moment, &c.network_second_moment})
+            for (Eigen::Index k = 0; k < c.network.size(); ++k) out << std::bit_cast<std::uint64_t>((*v)(k)) << ' ';
+    }
+    return out.str();
+}
+void restore_control_networks(const std::string& text, std::span<baseline_state> states) {
+    std::istringstream in(text);
+    for (auto& s : states) {
+        auto& c = s.control;
+        Eigen::Index size = -1;
+        in >> size;
+        if (!in || size < 0 || size > (Eigen::Index{1} << 30)) fail("the checkpoint's control_networks entry is damaged");
+        for (Eigen::VectorXd* v : {&c.network, &c.network_first_moment, &c.network_second_moment}) {
+            v->resize(size);
+            for (Eigen::Index k = 0; k < size; ++k) {
+                std::uint64_t bits = 0;
+                in >> bits;
+                (*v)(k) = std::bit_cast<double>(bits);
+            }
+        }
+    }
+    if (!in) fail("the checkpoint's control_networks entry is damaged");
+}
+
 // The options no flag parser can check alone; before anything is built from them.
 const train_options& checked(const train_options& o) {
     if (o.batch < 1) fail("--batch ", o.batch, " must be at least 1");
@@ -233,6 +263,7 @@ training_session::training_session(const train_options& o, std::vector<parameter
         std::istringstream(c.value("rng.noise")) >> noise_rng_;
         restore_baselines(c.value("baselines"), s.baselines);
         if (c.text.contains("control_variates")) restore_control_variates(c.value("control_variates"), s.baselines);
+        if (c.text.contains("control_networks")) restore_control_networks(c.value("control_networks"), s.baselines);
         first_epoch_ = std::stoi(c.value("epoch"));
         std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
     }
@@ -348,6 +379,7 @@ void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) 
     c.text["rng.noise"] = noise.str();
     c.text["baselines"] = baselines_text(s.baselines);
     c.text["control_variates"] = control_variates_text(s.baselines);
+    c.text["control_networks"] = control_networks_text(s.baselines);
     c.text["epoch"] = std::to_string(epoch + 1);
     save_checkpoint(s.checkpoint_path, c);
 }

@@ -10,7 +10,8 @@
 //
 // vimco (the multi-sample score function of iwae(K, ...)) is a legal override for every family
 // without a reparameterization, that is for the discrete ones; disarm and arm (antithetic pairs) for bernoulli;
-// rebar (the relaxation as a control variate) for categorical and bernoulli.
+// rebar (the relaxation as a control variate) and relax<Net> (rebar plus a learned network) for
+// categorical and bernoulli.
 #include <string_view>
 #include <type_traits>
 
@@ -24,6 +25,7 @@
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
 #include "ppl/estimators/rebar.hpp"
+#include "ppl/estimators/relax.hpp"
 #include "ppl/estimators/score_function.hpp"
 #include "ppl/estimators/vimco.hpp"
 
@@ -59,6 +61,27 @@ inline constexpr bool is_antithetic_v = is_disarm_v<T> || is_arm_v<T>;
 
 template <class T>
 inline constexpr bool is_rebar_v = std::is_same_v<T, rebar>;
+
+template <class T>
+inline constexpr bool is_relax_v = false;
+template <class Net>
+inline constexpr bool is_relax_v<relax<Net>> = true;
+
+/// rebar and relax: the conditional relaxation as control variate, in rebar's five column blocks.
+template <class T>
+inline constexpr bool is_conditional_relaxation_v = is_rebar_v<T> || is_relax_v<T>;
+
+/// The control network of relax<Net> (Net), or void for rebar.
+template <class T>
+struct control_network {
+    using type = void;
+};
+template <class Net>
+struct control_network<relax<Net>> {
+    using type = Net;
+};
+template <class T>
+using control_network_t = typename control_network<T>::type;
 
 template <class T>
 inline constexpr bool is_relaxation_v = std::is_same_v<T, gumbel_softmax> || std::is_same_v<T, straight_through>;
@@ -146,10 +169,10 @@ consteval auto choose_estimator() {
         return fallback{};
     } else if constexpr (!std::is_same_v<Requested, pathwise> && !is_relaxation_v<Requested> &&
                          !is_score_function_v<Requested> && !is_vimco_v<Requested> && !is_disarm_v<Requested> &&
-                         !is_rebar_v<Requested> && !is_arm_v<Requested>) {
+                         !is_conditional_relaxation_v<Requested> && !is_arm_v<Requested>) {
         static_assert(detail::always_false<Requested>,
                       "ppl: the estimator must be pathwise, gumbel_softmax, straight_through, "
-                      "score_function<none | moving_average | leave_one_out>, vimco, disarm, arm or rebar.");
+                      "score_function<none | moving_average | leave_one_out>, vimco, disarm, arm, rebar or relax<Net>.");
         return fallback{};
     } else if constexpr (is_arm_v<Requested> && Family::name != std::string_view{"bernoulli"}) {
         static_assert(detail::always_false<Family>,
@@ -167,6 +190,24 @@ consteval auto choose_estimator() {
             static_assert(detail::always_false<Family>,
                           "ppl: rebar needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
                           "sites only; for this family use score_function<leave_one_out>, or vimco in iwae(K, ...).");
+        return fallback{};
+    } else if constexpr (is_relax_v<Requested> && Family::name != std::string_view{"bernoulli"} &&
+                         Family::name != std::string_view{"categorical"}) {
+        if constexpr (Family::reparameterizable)
+            static_assert(detail::always_false<Family>,
+                          "ppl: relax is a control variate for discrete bernoulli or categorical sites; this family is "
+                          "continuous and reparameterizable, so pathwise (its default) needs no control variate: drop the "
+                          "override.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: relax needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
+                          "sites only; for this family use score_function<leave_one_out>, or vimco in iwae(K, ...).");
+        return fallback{};
+    } else if constexpr (is_relax_v<Requested> && !relax_network<control_network_t<Requested>>) {
+        static_assert(detail::always_false<Requested>,
+                      "ppl: relax<Net> needs a control network type Net with static functions parameter_count(rows), "
+                      "initialise(rho, rows), value(rho, x, r) and backward(rho, x, weights, dx, drho) (see "
+                      "relax_network in ppl/estimators/relax.hpp); or write relax<relax_mlp<32>> for a ready-made one.");
         return fallback{};
     } else if constexpr (is_disarm_v<Requested> && Family::name != std::string_view{"bernoulli"}) {
         if constexpr (Family::name == std::string_view{"categorical"})

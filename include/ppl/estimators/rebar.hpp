@@ -59,18 +59,23 @@ struct rebar_math<bernoulli_family> {
         const double u = v * q, upper = 1 - u;  // u' = v (1 - p)
         return {theta + std::log(u) - std::log(upper), q * (1 - v) / upper};
     }
-    // Writes the point's five columns (rows x 1 each) from theta, u and v.
-    static void sample(settings, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau, auto&& out) {
+    // sigma_tau(z) and sigma_tau(z~) (which = 0, 1) of one point, with b given (0 or 1 per row): the
+    // relaxed pair at logits theta whose exact sample is b.
+    static void relaxed_pair(settings, const auto& theta, const auto& u, const auto& v, const auto& b, double tau,
+                             auto&& write) {
         for (Eigen::Index r = 0; r < theta.rows(); ++r) {
             const double t = static_cast<double>(theta(r)), z = t + rebar_logit(static_cast<double>(u(r)));
-            const bool b = z > 0;
-            const double tilde = conditional_sample(t, static_cast<double>(v(r)), b).value;
-            out(r, 0, b ? 1.0 : 0.0);
-            out(r, 1, rebar_sigmoid(z / tau));
-            out(r, 2, rebar_sigmoid(tilde / tau));
-            out(r, 3, rebar_sigmoid(z / probe_tau));
-            out(r, 4, rebar_sigmoid(tilde / probe_tau));
+            write(r, 0, rebar_sigmoid(z / tau));
+            write(r, 1, rebar_sigmoid(conditional_sample(t, static_cast<double>(v(r)), static_cast<double>(b(r)) > 0.5).value / tau));
         }
+    }
+    // Writes the point's five columns (rows x 1 each) from theta, u and v.
+    static void sample(settings s, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau, auto&& out) {
+        for (Eigen::Index r = 0; r < theta.rows(); ++r)
+            out(r, 0, static_cast<double>(theta(r)) + rebar_logit(static_cast<double>(u(r))) > 0 ? 1.0 : 0.0);
+        const auto b = [&](Eigen::Index r) { return static_cast<double>(theta(r)) + rebar_logit(static_cast<double>(u(r))) > 0 ? 1.0 : 0.0; };
+        relaxed_pair(s, theta, u, v, b, tau, [&](Eigen::Index r, int which, double y) { out(r, 1 + which, y); });
+        relaxed_pair(s, theta, u, v, b, probe_tau, [&](Eigen::Index r, int which, double y) { out(r, 3 + which, y); });
     }
     // d f / d theta of a relaxed block (conditional or not), given d f / d y of that block.
     static void pullback(settings, const auto& theta, const auto& u, const auto& v, double tau, bool conditional_block,
@@ -142,19 +147,31 @@ struct rebar_math<categorical_family> {
         for (Eigen::Index j = 0; j < k; ++j) total += std::exp(x(j) / tau - top);
         for (Eigen::Index j = 0; j < k; ++j) write(g + j, std::exp(x(j) / tau - top) / total);
     }
-    static void sample(settings layout, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau,
-                       auto&& out) {
+    // softmax_tau(z) and softmax_tau(z~) (which = 0, 1) of one point, with b given as the one-hot
+    // exact sample: the relaxed pair at logits theta whose exact sample is b.
+    static void relaxed_pair(settings layout, const auto& theta, const auto& u, const auto& v, const auto& b, double tau,
+                             auto&& write) {
         groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
-            const Eigen::Index b = argmax(theta, u, g, k);
+            Eigen::Index hot = 0;
+            for (Eigen::Index j = 1; j < k; ++j)
+                if (static_cast<double>(b(g + j)) > static_cast<double>(b(g + hot))) hot = j;
             const double log_z = log_normaliser(theta, g, k);
             const auto z = [&](Eigen::Index j) { return static_cast<double>(theta(g + j)) + gumbel(static_cast<double>(u(g + j))); };
-            const auto tilde = [&](Eigen::Index j) { return conditional_sample(theta, v, g, j, b, log_z).value; };
-            for (Eigen::Index j = 0; j < k; ++j) out(g + j, 0, j == b ? 1.0 : 0.0);
-            relaxed(g, k, tau, z, [&](Eigen::Index r, double y) { out(r, 1, y); });
-            relaxed(g, k, tau, tilde, [&](Eigen::Index r, double y) { out(r, 2, y); });
-            relaxed(g, k, probe_tau, z, [&](Eigen::Index r, double y) { out(r, 3, y); });
-            relaxed(g, k, probe_tau, tilde, [&](Eigen::Index r, double y) { out(r, 4, y); });
+            const auto tilde = [&](Eigen::Index j) { return conditional_sample(theta, v, g, j, hot, log_z).value; };
+            relaxed(g, k, tau, z, [&](Eigen::Index r, double y) { write(r, 0, y); });
+            relaxed(g, k, tau, tilde, [&](Eigen::Index r, double y) { write(r, 1, y); });
         });
+    }
+    static void sample(settings layout, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau,
+                       auto&& out) {
+        draw(layout, theta, u, [&](Eigen::Index r, double y) { out(r, 0, y); });
+        const Eigen::Index classes = layout.classes_for(theta.rows());
+        const auto b = [&](Eigen::Index r) {
+            const Eigen::Index g = r - r % classes;
+            return argmax(theta, u, g, classes) == r - g ? 1.0 : 0.0;
+        };
+        relaxed_pair(layout, theta, u, v, b, tau, [&](Eigen::Index r, int which, double y) { out(r, 1 + which, y); });
+        relaxed_pair(layout, theta, u, v, b, probe_tau, [&](Eigen::Index r, int which, double y) { out(r, 3 + which, y); });
     }
     // d f / d theta from d f / d y: the softmax Jacobian, then for z~ the chain through log p:
     // d z~_k / d log p_k = (e_k - c) / e_k (0 for k = b) and d log p_k / d theta_j = [k = j] - p_j.
@@ -212,6 +229,13 @@ inline Eigen::Index rebar_points(Eigen::Index columns) {
     return columns / rebar_layout::blocks;
 }
 
+// relax's network terms (defined in relax.hpp); the rebar code below calls them only for a network.
+template <class Family, class Net>
+void relax_control_terms(typename rebar_math<Family>::settings settings, control_variate_state& cv, const auto& noise);
+template <class Family, class Net>
+void relax_network_step(typename rebar_math<Family>::settings settings, control_variate_state& cv, const auto& noise,
+                        const Eigen::MatrixXd& g);
+
 }  // namespace detail
 
 namespace ops {
@@ -264,22 +288,23 @@ struct rebar_sample_op {
 };
 
 /// The surrogate whose gradient adds rebar's score term and whose value is 0. Operands: the logits and
-/// the site's value (rows x 5n each), the per-column cost f (1 x 5n) and the site's state (eta).
-///   d/d theta (block 0) = (f(b) - eta f(sigma_tau(z~))) d log q(b) / d theta / n
+/// the site's value (rows x 5n each), the site's noise, the per-column cost f (1 x 5n) and the site's
+/// state (eta, and relax's network when Net is not void).
+///   d/d theta (block 0) = (f(b) - eta f(sigma_tau(z~)) - r(z~)) d log q(b) / d theta / n + D r(z) - D r(z~)
 ///   d/d f = +-relaxed_weight / n on blocks 1, 3 and 2, 4 (those reach the logits through the site)
 /// The forward pass records block 0's logits and samples and every block's cost for the variance step.
-template <class Family>
+template <class Family, class Net = void>
 struct rebar_surrogate_op {
     static constexpr std::string_view name = "rebar_surrogate";
     using math = detail::rebar_math<Family>;
     typename math::settings settings;
-    shape infer(const shape& logits, const shape& samples, const shape& cost, state_shape) const {
-        if (logits != samples || cost.rows != 1 || cost.cols != logits.cols)
-            fail("the rebar surrogate needs logits and samples of one shape and a 1 x columns cost; got ", logits, ", ",
-                 samples, " and ", cost);
+    shape infer(const shape& logits, const shape& samples, const shape& noise, const shape& cost, state_shape) const {
+        if (logits != samples || logits != noise || cost.rows != 1 || cost.cols != logits.cols)
+            fail("the rebar surrogate needs logits, samples and noise of one shape and a 1 x columns cost; got ", logits,
+                 ", ", samples, ", ", noise, " and ", cost);
         return {1, 1};
     }
-    void forward(auto& y, const auto& logits, const auto& samples, const auto& cost, baseline_state* state) const {
+    void forward(auto& y, const auto& logits, const auto& samples, const auto&, const auto& cost, baseline_state* state) const {
         y.setZero();
         const Eigen::Index n = detail::rebar_points(logits.cols());
         auto& record = state->control;
@@ -287,11 +312,13 @@ struct rebar_surrogate_op {
         record.samples = samples.leftCols(n).template cast<double>();
         record.cost = cost.template cast<double>();
     }
-    void backward(const auto&, const auto& dy, const auto& dlogits, const auto&, const auto& dcost, const auto&,
-                  const auto& logits, const auto& samples, const auto& cost, baseline_state* state) const {
+    void backward(const auto&, const auto& dy, const auto& dlogits, const auto&, const auto&, const auto& dcost,
+                  const auto&, const auto& logits, const auto&, const auto& noise, const auto&,
+                  baseline_state* state) const {
         const Eigen::Index n = logits.cols() / rebar_layout::blocks;
         const double scale = static_cast<double>(dy(0, 0)) / static_cast<double>(n);
-        const double eta = state->control.eta;
+        auto& cv = state->control;
+        const double eta = cv.eta;
         if constexpr (wants_adjoint<decltype(dcost)>) {
             dcost.accumulate_pieces([&](auto& target, bool assign) {
                 using scalar = typename std::decay_t<decltype(target)>::Scalar;
@@ -304,12 +331,17 @@ struct rebar_surrogate_op {
                 }
             });
         }
-        // the moving average of f(b) - eta f(z~) over earlier steps: a baseline independent of this step
+        if constexpr (!std::is_void_v<Net>) detail::relax_control_terms<Family, Net>(settings, cv, noise);
+        // the network's value at z~ (relax), 0 for rebar
+        const auto network = [&]([[maybe_unused]] Eigen::Index i) -> double {
+            if constexpr (std::is_void_v<Net>) return 0.0;
+            else return cv.network_value(n + i);
+        };
+        // the moving average of f(b) - c(z~) over earlier steps: a baseline independent of this step
         const double baseline = state->started ? state->value : 0.0;
-        state->control.baseline = baseline;
+        cv.baseline = baseline;
         double mean = 0;
-        for (Eigen::Index i = 0; i < n; ++i)
-            mean += static_cast<double>(cost(0, i)) - eta * static_cast<double>(cost(0, 2 * n + i));
+        for (Eigen::Index i = 0; i < n; ++i) mean += cv.cost(i) - eta * cv.cost(2 * n + i) - network(i);
         mean /= static_cast<double>(n);
         state->value = state->started ? state->decay * state->value + (1 - state->decay) * mean : mean;
         state->started = true;
@@ -318,11 +350,12 @@ struct rebar_surrogate_op {
                 using scalar = typename std::decay_t<decltype(target)>::Scalar;
                 if (assign) target.rightCols(logits.cols() - n).setZero();
                 for (Eigen::Index i = 0; i < n; ++i) {
-                    const double weight =
-                        scale * (static_cast<double>(cost(0, i)) - eta * static_cast<double>(cost(0, 2 * n + i)) - baseline);
-                    math::score(settings, logits.col(i), samples.col(i), [&](Eigen::Index r, double s) {
+                    const double weight = scale * (cv.cost(i) - eta * cv.cost(2 * n + i) - network(i) - baseline);
+                    math::score(settings, cv.logits.col(i), cv.samples.col(i), [&](Eigen::Index r, double s) {
+                        double total = weight * s;
+                        if constexpr (!std::is_void_v<Net>) total += scale * cv.control_gradient(r, i);
                         auto& entry = target(r, i);
-                        entry = static_cast<scalar>(assign ? weight * s : static_cast<double>(entry) + weight * s);
+                        entry = static_cast<scalar>(assign ? total : static_cast<double>(entry) + total);
                     });
                 }
             });
@@ -352,22 +385,20 @@ struct rebar {
     }
 };
 
-/// One variance step of a rebar site, after the backward pass that used eta and tau. From the
-/// recorded costs and the site's adjoint (d loss / d y of every block) it forms, per point and logit,
-///   g(tau) = [f0 - eta f2] s + eta (D1 - D2),   d g / d eta = -f2 s + D1 - D2,
-/// and g(tau e^delta) from the probe blocks, with s = d log q(b) / d theta and Dk = d f_k / d theta.
-/// Then one Adam step on (eta, log tau) along d/d eta sum g^2 = 2 sum g dg/deta and the forward
-/// difference of sum g^2 in log tau. tau stays in [0.01, 100].
-template <class Family>
-void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
-                 const auto& site_adjoint) {
-    using math = detail::rebar_math<Family>;
+namespace detail {
+
+// The variance step of rebar (Net void) and relax: see rebar_adapt and relax_adapt.
+template <class Family, class Net>
+void adapt_control_variate(typename rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
+                           const auto& site_adjoint) {
+    using math = rebar_math<Family>;
     auto& cv = state.control;
     const Eigen::Index n = cv.logits.cols(), rows = cv.logits.rows();
     if (n == 0 || site_adjoint.cols() != rebar_layout::blocks * n) return;
     const double tau = std::exp(cv.log_tau), probe_tau = tau * std::exp(rebar_layout::probe_step), eta = cv.eta;
     const double unscale = static_cast<double>(n) / rebar_layout::relaxed_weight;
     cv.work.resize(rows, 5);
+    if constexpr (!std::is_void_v<Net>) cv.estimate.resize(rows, n);
     double eta_gradient = 0, tau_gradient = 0, squared = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
         const auto theta = cv.logits.col(i);
@@ -378,13 +409,19 @@ void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baselin
                            site_adjoint.col(block * n + i), [&](Eigen::Index r, double g) { cv.work(r, block) = sign * g; });
         }
         const double f0 = cv.cost(i), f2 = cv.cost(2 * n + i), f4 = cv.cost(4 * n + i);
+        double network = 0;  // relax: r(z~) in the score weight, and D r(z) - D r(z~) per logit
+        if constexpr (!std::is_void_v<Net>) network = cv.network_value(n + i);
         for (Eigen::Index r = 0; r < rows; ++r) {
             const double s = cv.work(r, 0);
-            const double g = (f0 - eta * f2 - cv.baseline) * s + eta * (cv.work(r, 1) - cv.work(r, 2));
-            const double probe = (f0 - eta * f4 - cv.baseline) * s + eta * (cv.work(r, 3) - cv.work(r, 4));
+            double extra = 0;
+            if constexpr (!std::is_void_v<Net>) extra = cv.control_gradient(r, i);
+            const double g = (f0 - eta * f2 - network - cv.baseline) * s + eta * (cv.work(r, 1) - cv.work(r, 2)) + extra;
+            const double probe =
+                (f0 - eta * f4 - network - cv.baseline) * s + eta * (cv.work(r, 3) - cv.work(r, 4)) + extra;
             eta_gradient += 2 * g * (-f2 * s + cv.work(r, 1) - cv.work(r, 2));
             tau_gradient += (probe * probe - g * g) / rebar_layout::probe_step;
             squared += g * g;
+            if constexpr (!std::is_void_v<Net>) cv.estimate(r, i) = g;
         }
     }
     cv.squared_norm = squared / static_cast<double>(n);
@@ -401,6 +438,21 @@ void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baselin
         *targets[k] -= cv.rate * m / (std::sqrt(v) + 1e-8);
     }
     cv.log_tau = std::clamp(cv.log_tau, std::log(0.01), std::log(100.0));
+    if constexpr (!std::is_void_v<Net>) relax_network_step<Family, Net>(settings, cv, noise, cv.estimate);
+}
+
+}  // namespace detail
+
+/// One variance step of a rebar site, after the backward pass that used eta and tau. From the
+/// recorded costs and the site's adjoint (d loss / d y of every block) it forms, per point and logit,
+///   g(tau) = [f0 - eta f2] s + eta (D1 - D2),   d g / d eta = -f2 s + D1 - D2,
+/// and g(tau e^delta) from the probe blocks, with s = d log q(b) / d theta and Dk = d f_k / d theta.
+/// Then one Adam step on (eta, log tau) along d/d eta sum g^2 = 2 sum g dg/deta and the forward
+/// difference of sum g^2 in log tau. tau stays in [0.01, 100].
+template <class Family>
+void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
+                 const auto& site_adjoint) {
+    detail::adapt_control_variate<Family, void>(settings, state, noise, site_adjoint);
 }
 
 }  // namespace ppl

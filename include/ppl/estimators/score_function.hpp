@@ -38,6 +38,10 @@ struct control_variate_state {
     double baseline = 0;                     // the moving-average baseline the last step used
     Eigen::MatrixXd logits, samples, work;   // block 0 of the last pass, and scratch
     Eigen::RowVectorXd cost;                 // the cost of every block of the last pass
+    // relax: the network's parameters rho, their Adam moments, and scratch of the last step
+    Eigen::VectorXd network, network_first_moment, network_second_moment, network_gradient;
+    Eigen::MatrixXd network_input, network_dx, control_gradient, estimate;
+    Eigen::RowVectorXd network_value, network_weight;
 };
 
 /// A baseline's state between steps.

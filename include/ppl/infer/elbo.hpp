@@ -90,8 +90,8 @@ auto site_kl(const Site& site) {
     if constexpr (has_analytic_kl<std::remove_cvref_t<decltype(q)>, std::remove_cvref_t<decltype(prior)>>) {
         return column_sum(kl_terms(q, prior));
     } else {
-        static_assert(!is_relaxation_v<estimator_of<Site>> && !is_rebar_v<estimator_of<Site>>,
-                      "ppl: relaxed and rebar sites need a closed-form KL (a categorical, uniform_categorical or "
+        static_assert(!is_relaxation_v<estimator_of<Site>> && !is_conditional_relaxation_v<estimator_of<Site>>,
+                      "ppl: relaxed, rebar and relax sites need a closed-form KL (a categorical, uniform_categorical or "
                       "uniform_bernoulli prior).");
         return column_sum(log_prob(q, site) - log_prob(prior, site));
     }
@@ -114,9 +114,9 @@ struct let_name_is {
 template <fixed_string Name, class Expr>
 using let_named_t = at_t<0, filter_t<let_name_is<Name>::template test, lets_of_t<Expr>>>;
 
-// Keeps the sites whose estimator is rebar (with filter_t).
+// Keeps the sites whose estimator is rebar or relax (with filter_t).
 template <class S>
-struct is_rebar_site : std::bool_constant<is_rebar_v<estimator_of<S>>> {};
+struct is_rebar_site : std::bool_constant<is_conditional_relaxation_v<estimator_of<S>>> {};
 
 // A cost term's surrogate weight includes a site when the term's expression contains the site,
 // except the site's own closed-form KL term, whose gradient flows to q directly.
@@ -168,10 +168,10 @@ constexpr bool any_site(type_list<S...>, auto predicate) {
     return (false || ... || predicate.template operator()<estimator_of<S>>());
 }
 
-// True when every site is pathwise or rebar.
+// True when every site is pathwise, rebar or relax.
 template <class... S>
 constexpr bool all_pathwise_but_rebar(type_list<S...>) {
-    return (true && ... && (std::is_same_v<estimator_of<S>, pathwise> || is_rebar_v<estimator_of<S>>));
+    return (true && ... && (std::is_same_v<estimator_of<S>, pathwise> || is_conditional_relaxation_v<estimator_of<S>>));
 }
 
 // One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>.
@@ -195,7 +195,7 @@ public:
     using sites_type = detail::model_sites_t<Observations...>;
     static constexpr std::size_t site_count = sites_type::size;
 
-    /// True when a site uses rebar: each batch is laid out in rebar_layout::blocks column blocks.
+    /// True when a site uses rebar or relax: each batch is laid out in rebar_layout::blocks column blocks.
     static constexpr bool has_rebar_sites = filter_t<detail::is_rebar_site, sites_type>::size > 0;
 
 private:
@@ -210,9 +210,10 @@ private:
             return std::tuple{make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
                                         stop_gradient(detail::downstream_cost<Site>(terms)),
                                         state_leaf<baseline_state>{state})};
-        } else if constexpr (is_rebar_v<E>) {
-            return std::tuple{make_expr(ops::rebar_surrogate_op<site_family_t<Site>>{site.info.q.settings},
-                                        std::get<0>(site.info.q.params), stop_gradient(site),
+        } else if constexpr (is_conditional_relaxation_v<E>) {
+            using noise = detail::let_named_t<concat(fixed_string{"rebar:noise."}, let_name_of<Site>), Site>;
+            return std::tuple{make_expr(ops::rebar_surrogate_op<site_family_t<Site>, control_network_t<E>>{site.info.q.settings},
+                                        std::get<0>(site.info.q.params), stop_gradient(site), find_let<noise>(site),
                                         detail::downstream_cost<Site>(terms), state_leaf<baseline_state>{state})};
         } else if constexpr (is_arm_v<E>) {
             using noise = detail::let_named_t<concat(fixed_string{"arm:noise."}, let_name_of<Site>), Site>;
@@ -279,10 +280,10 @@ public:
                  "elbo(elbo_settings{.samples = 2}, ...); got ", settings_.samples, " samples");
         static_assert(filter_t<detail::is_rebar_site, sites_type>::size <= 1 &&
                           (!has_rebar_sites || detail::all_pathwise_but_rebar(sites_type{})),
-                      "ppl: a model with a rebar site may hold only pathwise sites besides it (one rebar site per "
+                      "ppl: a model with a rebar or relax site may hold only pathwise sites besides it (one such site per "
                       "model): its five column blocks would mix with another discrete estimator's samples.");
         if (has_rebar_sites && settings_.samples != 1)
-            fail("a rebar site lays out its own five blocks per data point: build the objective with samples = 1; got ",
+            fail("a rebar or relax site lays out its own five blocks per data point: build the objective with samples = 1; got ",
                  settings_.samples, " samples");
         if (!(settings_.baseline_decay >= 0 && settings_.baseline_decay < 1))
             fail("baseline decay is ", settings_.baseline_decay, "; it must lie in [0, 1)");
@@ -362,9 +363,10 @@ private:
 
     template <class S>
     void adapt_control_variate(type_list<S>) {
-        rebar_adapt<site_family_t<S>>(find_let<S>(graph_.expression()).info.q.settings, states_[index_of_v<S, sites_type>],
-                                      graph_.template value<concat(fixed_string{"rebar:noise."}, let_name_of<S>)>(),
-                                      graph_.template adjoint<let_name_of<S>>());
+        detail::adapt_control_variate<site_family_t<S>, control_network_t<estimator_of<S>>>(
+            find_let<S>(graph_.expression()).info.q.settings, states_[index_of_v<S, sites_type>],
+            graph_.template value<concat(fixed_string{"rebar:noise."}, let_name_of<S>)>(),
+            graph_.template adjoint<let_name_of<S>>());
     }
 
     template <class S>

@@ -89,9 +89,9 @@ private:
     static constexpr bool has_relaxed_sites =
         detail::any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
     static constexpr bool has_plain_score_sites =
-        detail::any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_antithetic_v<E> || is_rebar_v<E>; });
+        detail::any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_antithetic_v<E> || is_conditional_relaxation_v<E>; });
 
-    // rebar sites draw exact samples here (hard flag set), so their control input only needs a value
+    // rebar and relax sites draw exact samples here (hard flag set), so their control input only needs a value
     template <class... S>
     void bind_rebar_controls(type_list<S...>) {
         (graph_.template set<concat(fixed_string{"rebar:control."}, let_name_of<S>)>(rebar_control_), ...);
@@ -136,7 +136,7 @@ public:
                       "iwae(K, ...).forward, or write sample<\"z\", vimco>(...).");
         static_assert(!has_plain_score_sites,
                       "ppl: in iwae(K, ...), discrete sites train with vimco, the score function with the K-sample "
-                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function, disarm, arm or rebar.");
+                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function, disarm, arm, rebar or relax.");
         const step_result r = forward(batch, noise);
         graph_.backward();
         return r;
