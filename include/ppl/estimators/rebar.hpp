@@ -231,10 +231,9 @@ inline Eigen::Index rebar_points(Eigen::Index columns) {
 
 // relax's network terms (defined in relax.hpp); the rebar code below calls them only for a network.
 template <class Family, class Net>
-void relax_control_terms(typename rebar_math<Family>::settings settings, control_variate_state& cv, const auto& noise);
+void relax_control_terms(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise);
 template <class Family, class Net>
-void relax_network_step(typename rebar_math<Family>::settings settings, control_variate_state& cv, const auto& noise,
-                        const Eigen::MatrixXd& g);
+void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise, const auto& g);
 
 }  // namespace detail
 

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <concepts>
 #include <cstdint>
-#include <random>
 #include <string_view>
 
 #include "ppl/estimators/rebar.hpp"
@@ -35,35 +34,39 @@ concept relax_network = requires(Eigen::VectorXd& rho, const Eigen::VectorXd& fi
 template <int Hidden>
 struct relax_mlp {
     static_assert(Hidden > 0, "ppl: relax_mlp<Hidden> needs at least one hidden unit.");
-    using map = Eigen::Map<const Eigen::MatrixXd>;
-    using vector_map = Eigen::Map<const Eigen::VectorXd>;
     static Eigen::Index parameter_count(Eigen::Index rows) { return Hidden * rows + 2 * Hidden + 1; }
-    static void initialise(Eigen::VectorXd& rho, Eigen::Index rows) {
-        std::mt19937_64 bits(0x7e1a5eedULL);
+    // (rho, x, r, ... are templates so that nothing here is compiled before a model uses it)
+    static void initialise(auto& rho, Eigen::Index rows) {
         const double bound = 1 / std::sqrt(static_cast<double>(rows));
+        std::uint64_t state = 0x7e1a5eedULL;
         rho.setZero();
-        for (Eigen::Index k = 0; k < Hidden * rows; ++k)
-            rho(k) = bound * (2 * static_cast<double>(bits() >> 11) * 0x1.0p-53 - 1);
+        for (Eigen::Index k = 0; k < Hidden * rows; ++k) {
+            // splitmix64: a fixed, portable sequence, so every platform starts from the same network
+            std::uint64_t bits = (state += 0x9e3779b97f4a7c15ULL);
+            bits = (bits ^ (bits >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            bits = (bits ^ (bits >> 27)) * 0x94d049bb133111ebULL;
+            bits ^= bits >> 31;
+            rho(k) = bound * (2 * static_cast<double>(bits >> 11) * 0x1.0p-53 - 1);
+        }
     }
-    static Eigen::MatrixXd hidden(const Eigen::VectorXd& rho, const Eigen::MatrixXd& x) {
-        const map w1(rho.data(), Hidden, x.rows());
-        const vector_map b1(rho.data() + Hidden * x.rows(), Hidden);
-        return ((w1 * x).colwise() + b1).array().tanh().matrix();
+    static auto hidden(const auto& rho, const auto& x) {
+        const auto w1 = rho.head(Hidden * x.rows()).reshaped(Hidden, x.rows());
+        const auto b1 = rho.segment(Hidden * x.rows(), Hidden);
+        return ((w1 * x).colwise() + b1).array().tanh().matrix().eval();
     }
-    static void value(const Eigen::VectorXd& rho, const Eigen::MatrixXd& x, Eigen::RowVectorXd& r) {
+    static void value(const auto& rho, const auto& x, auto& r) {
         const Eigen::Index rows = x.rows();
-        const vector_map w2(rho.data() + Hidden * rows + Hidden, Hidden);
+        const auto w2 = rho.segment(Hidden * rows + Hidden, Hidden);
         r = (w2.transpose() * hidden(rho, x)).array() + rho(Hidden * rows + 2 * Hidden);
     }
-    static void backward(const Eigen::VectorXd& rho, const Eigen::MatrixXd& x, const Eigen::RowVectorXd& w,
-                         Eigen::MatrixXd& dx, Eigen::VectorXd& drho) {
+    static void backward(const auto& rho, const auto& x, const auto& w, auto& dx, auto& drho) {
         const Eigen::Index rows = x.rows();
-        const map w1(rho.data(), Hidden, rows);
-        const vector_map w2(rho.data() + Hidden * rows + Hidden, Hidden);
-        const Eigen::MatrixXd h = hidden(rho, x);
+        const auto w1 = rho.head(Hidden * rows).reshaped(Hidden, rows);
+        const auto w2 = rho.segment(Hidden * rows + Hidden, Hidden);
+        const auto h = hidden(rho, x);
         // d(sum_j w_j r_j) / d(pre-activation) = (w2 w^T) * (1 - h^2)
-        const Eigen::MatrixXd da = ((w2 * w).array() * (1 - h.array().square())).matrix();
-        Eigen::Map<Eigen::MatrixXd>(drho.data(), Hidden, rows) += da * x.transpose();
+        const auto da = ((w2 * w).array() * (1 - h.array().square())).matrix().eval();
+        drho.head(Hidden * rows).reshaped(Hidden, rows) += da * x.transpose();
         drho.segment(Hidden * rows, Hidden) += da.rowwise().sum();
         drho.segment(Hidden * rows + Hidden, Hidden) += h * w.transpose();
         drho(Hidden * rows + 2 * Hidden) += w.sum();
@@ -94,7 +97,7 @@ namespace detail {
 // d/d theta [r(sigma(z)) - r(sigma(z~))] per logit and point (cv.control_gradient). Initialises rho
 // on first use.
 template <class Family, class Net>
-void relax_control_terms(typename rebar_math<Family>::settings settings, control_variate_state& cv, const auto& noise) {
+void relax_control_terms(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise) {
     using math = rebar_math<Family>;
     const Eigen::Index n = cv.logits.cols(), rows = cv.logits.rows();
     if (cv.network.size() == 0) {
@@ -125,13 +128,12 @@ void relax_control_terms(typename rebar_math<Family>::settings settings, control
 // so g_i^T dg_i/drho = -(g_i^T s_i) dr/drho(x~) + d/drho of the directional derivatives of r(x(theta))
 // and r(x~(theta)) along g_i, which are central differences in theta (b held fixed).
 template <class Family, class Net>
-void relax_network_step(typename rebar_math<Family>::settings settings, control_variate_state& cv, const auto& noise,
-                        const Eigen::MatrixXd& g) {
+void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise, const auto& g) {
     using math = rebar_math<Family>;
     const Eigen::Index n = cv.logits.cols(), rows = cv.logits.rows();
     cv.network_input.resize(rows, 5 * n);
     cv.network_weight.setZero(5 * n);
-    Eigen::VectorXd shifted(rows);
+    Eigen::Matrix<typename std::remove_cvref_t<decltype(g)>::Scalar, Eigen::Dynamic, 1> shifted(rows);
     for (Eigen::Index i = 0; i < n; ++i) {
         const double largest = g.col(i).cwiseAbs().maxCoeff();
         double inner = 0;
