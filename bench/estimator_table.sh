@@ -5,16 +5,16 @@
 # After training, each run estimates the test -log p(x) with the importance weighted bound (K samples).
 # With --eval-samples 100, the defaults (20 epochs = 9360 steps, 3 seeds, 2 runs side by side) take
 # about 30 minutes on 2 cores; K = 1000 (the papers' choice, the default) adds about 45 more.
-# rebar costs about five score-function steps per step; --estimators runs a subset (the page is drawn
+# rebar and relax cost about five score-function steps per step; --estimators runs a subset (the page is drawn
 # from every log in --logs, so runs of other estimators kept there stay in the table).
 # Usage: bench/estimator_table.sh [--epochs 20] [--seeds "0 1 2"] [--jobs 2] [--eval-samples 1000]
-#                                 [--estimators "gumbel_softmax straight_through score_function leave_one_out disarm arm rebar"]
+#                                 [--estimators "gumbel_softmax straight_through score_function leave_one_out disarm arm rebar relax"]
 # leave_one_out is the score function with the leave-one-out baseline over two samples per image.
 #                                 [--build build/release] [--logs build/estimator_benchmark] [--docs docs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=20 seeds="0 1 2" jobs=2 eval_samples=1000 build=build/release logs=build/estimator_benchmark docs=docs
-estimators="gumbel_softmax straight_through score_function leave_one_out disarm arm rebar"
+estimators="gumbel_softmax straight_through score_function leave_one_out disarm arm rebar relax"
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs) epochs="$2"; shift 2 ;;

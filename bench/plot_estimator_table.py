@@ -19,7 +19,7 @@ log_dir, docs_dir, command = sys.argv[1], sys.argv[2], sys.argv[3]
 minutes = float(sys.argv[4]) / 60 if len(sys.argv) > 4 else None
 STEPS_PER_EPOCH = 60000 // 128
 MODELS = ["bernoulli_vae_linear", "bernoulli_vae_nonlinear", "cat_vae"]
-ESTIMATORS = ["gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar"]
+ESTIMATORS = ["gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar", "relax"]
 PUBLISHED = ESTIMATORS[:3]  # the Gumbel-softmax paper's ordering: GS < ST < SF
 TITLES = {
     "bernoulli_vae_linear": "bernoulli_vae --layers linear",
@@ -36,7 +36,7 @@ def fields(line):
 runs = {}  # (model, estimator) -> list of {"epochs": [...], "variance": [...]}
 for path in sorted(glob.glob(os.path.join(log_dir, "*.log"))):
     name = os.path.basename(path)[:-4]
-    match = re.match(r"(.+)_(gumbel_softmax|straight_through|score_function|leave_one_out|disarm|arm|rebar)_(\d+)$", name)
+    match = re.match(r"(.+)_(gumbel_softmax|straight_through|score_function|leave_one_out|disarm|arm|rebar|relax)_(\d+)$", name)
     if not match:
         continue
     model, estimator, seed = match.groups()
@@ -100,7 +100,7 @@ for model in MODELS:
 os.makedirs(os.path.join(docs_dir, "benchmarks"), exist_ok=True)
 # the plots: one panel per model, one curve per estimator (mean over seeds)
 colours = {"gumbel_softmax": "tab:blue", "straight_through": "tab:orange", "score_function": "tab:green",
-           "leave_one_out": "tab:olive", "disarm": "tab:red", "arm": "tab:brown", "rebar": "tab:purple"}
+           "leave_one_out": "tab:olive", "disarm": "tab:red", "arm": "tab:brown", "rebar": "tab:purple", "relax": "tab:pink"}
 present = [m for m in MODELS if any((m, e) in runs for e in ESTIMATORS)]
 for kind in ("test_neg_elbo", "grad_variance"):
     figure, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 4), squeeze=False)
@@ -164,26 +164,37 @@ def below_score_function(estimator, description):
             f"than the score function with a moving average; test -ELBO {scores}.")
 
 
-def rebar_ordering():
-    """REBAR against REINFORCE-LOO (or, without LOO runs, the moving average), by test -ELBO and -log p(x)."""
-    rival = "leave_one_out" if any((m, "leave_one_out") in summary for m in present) else "score_function"
-    name = "REINFORCE with the leave-one-out baseline" if rival == "leave_one_out" else \
-        "the score function with a moving-average baseline"
-    models = [m for m in present if (m, "rebar") in summary and (m, rival) in summary]
+LONG_NAMES = {"relax": "RELAX", "rebar": "REBAR", "leave_one_out": "REINFORCE with the leave-one-out baseline",
+              "score_function": "the score function with a moving-average baseline"}
+
+
+def pair_ordering(first, rival):
+    """first against rival, by test -ELBO and -log p(x), on the models where both ran."""
+    models = [m for m in present if (m, first) in summary and (m, rival) in summary]
     if not models:
-        return "REBAR has not run here."
+        return ""
     parts = []
     for m in models:
         nll = ""
-        if (m, "rebar") in likelihood_summary and (m, rival) in likelihood_summary:
-            nll = f", -log p(x) {likelihood_summary[(m, 'rebar')]:.1f} against {likelihood_summary[(m, rival)]:.1f}"
-        parts.append(f"{TITLES[m]}: test -ELBO {summary[(m, 'rebar')]:.1f} against {summary[(m, rival)]:.1f}{nll}")
-    by_elbo = sum(summary[(m, "rebar")] < summary[(m, rival)] for m in models)
-    scored = [m for m in models if (m, "rebar") in likelihood_summary and (m, rival) in likelihood_summary]
-    by_nll = sum(likelihood_summary[(m, "rebar")] < likelihood_summary[(m, rival)] for m in scored)
-    return (f"REBAR against {name}: REBAR is ahead on {by_elbo} of {len(models)} models by test -ELBO and on "
-            f"{by_nll} of {len(scored)} by test -log p(x) ({'; '.join(parts)}). Compare the gaps with the "
-            f"seed-to-seed spread in the results table: where a row has one seed, none is known.")
+        if (m, first) in likelihood_summary and (m, rival) in likelihood_summary:
+            nll = f", -log p(x) {likelihood_summary[(m, first)]:.1f} against {likelihood_summary[(m, rival)]:.1f}"
+        parts.append(f"{TITLES[m]}: test -ELBO {summary[(m, first)]:.1f} against {summary[(m, rival)]:.1f}{nll}")
+    by_elbo = sum(summary[(m, first)] < summary[(m, rival)] for m in models)
+    scored = [m for m in models if (m, first) in likelihood_summary and (m, rival) in likelihood_summary]
+    by_nll = sum(likelihood_summary[(m, first)] < likelihood_summary[(m, rival)] for m in scored)
+    return (f"{LONG_NAMES[first]} against {LONG_NAMES[rival]}: {LONG_NAMES[first]} is ahead on {by_elbo} of "
+            f"{len(models)} models by test -ELBO and on {by_nll} of {len(scored)} by test -log p(x) "
+            f"({'; '.join(parts)}).")
+
+
+def relax_rebar_ordering():
+    """The papers' RELAX > REBAR > REINFORCE-LOO (or, without LOO runs, the moving average), pair by pair."""
+    rival = "leave_one_out" if any((m, "leave_one_out") in summary for m in present) else "score_function"
+    parts = [p for p in (pair_ordering("relax", "rebar"), pair_ordering("rebar", rival)) if p]
+    if not parts:
+        return "Neither RELAX nor REBAR has run here."
+    return (" ".join(parts) + " Compare the gaps with the seed-to-seed spread in the results table: where a row "
+            "has one seed, none is known.")
 
 
 def findings():
@@ -205,7 +216,8 @@ def findings():
         out.append("- Scored as the discrete model it trains, gumbel_softmax is behind straight_through on "
                    + ", ".join(behind) + ".")
     for estimator, description in (("disarm", "the unbiased antithetic estimator"),
-                                   ("rebar", "unbiased with the relaxation as a learned control variate")):
+                                   ("rebar", "unbiased with the relaxation as a learned control variate"),
+                                   ("relax", "rebar with a learned control network (relax_mlp<32>)")):
         line = below_score_function(estimator, description)
         if line:
             out.append(line)
@@ -259,7 +271,8 @@ variance draws; compare it between rows, not with bench_vae_step. `disarm` evalu
 antithetic samples per image (so does `arm`, its unrefined form), so its steps cost about twice
 those of the score function; `rebar`
 evaluates five column blocks per image (the exact sample, two relaxed points and two probes for its
-temperature) and learns its own tau, so the temperature schedule does not apply to it. The test
+temperature) and learns its own tau, so the temperature schedule does not apply to it; `relax`
+does the same and also learns a control network (`relax_mlp<32>`). The test
 -log p(x) is the importance weighted bound of the discrete model with K samples per test image
 (`--eval-samples K`), the estimator papers' test metric; they use K = 1000, which is the default of
 the examples and of this script.
@@ -288,8 +301,7 @@ Compare each difference with its seed-to-seed standard deviation in the results 
 {findings_text}
 
 The RELAX and REBAR papers (Grathwohl et al. 2018; Tucker et al. 2017) report RELAX > REBAR >
-REINFORCE with a leave-one-out baseline. {rebar_ordering()} RELAX is not in ppl yet, so the
-first half of that ordering is not measured. The PyTorch peers of `bernoulli_vae` are not here yet.
+REINFORCE with a leave-one-out baseline. {relax_rebar_ordering()} The PyTorch peers of `bernoulli_vae` are not here yet.
 """
 with open(os.path.join(docs_dir, "estimator_benchmark.md"), "w") as out:
     out.write(page)
