@@ -147,12 +147,12 @@ void restore_control_variates(const std::string& text, std::span<baseline_state>
     if (!in) fail("the checkpoint's control_variates entry is damaged");
 }
 
-// relax's control networks (rho and its Adam moments, per site; empty for other sites), as bit patterns.
+// relax's control networks (rho, its Adam steps and moments, per site; empty for other sites), as bit patterns.
 std::string control_networks_text(std::span<const baseline_state> states) {
     std::ostringstream out;
     for (const auto& s : states) {
         const auto& c = s.control;
-        out << c.network.size() << ' ';
+        out << c.network.size() << ' ' << c.network_steps << ' ';
         for (const Eigen::VectorXd* v : {&c.network, &c.network_first_moment, &c.network_second_moment})
             for (Eigen::Index k = 0; k < c.network.size(); ++k) out << std::bit_cast<std::uint64_t>((*v)(k)) << ' ';
     }
@@ -163,7 +163,7 @@ void restore_control_networks(const std::string& text, std::span<baseline_state>
     for (auto& s : states) {
         auto& c = s.control;
         Eigen::Index size = -1;
-        in >> size;
+        in >> size >> c.network_steps;
         if (!in || size < 0 || size > (Eigen::Index{1} << 30)) fail("the checkpoint's control_networks entry is damaged");
         for (Eigen::VectorXd* v : {&c.network, &c.network_first_moment, &c.network_second_moment}) {
             v->resize(size);

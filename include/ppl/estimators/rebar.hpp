@@ -70,12 +70,16 @@ struct rebar_math<bernoulli_family> {
         }
     }
     // Writes the point's five columns (rows x 1 each) from theta, u and v.
-    static void sample(settings s, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau, auto&& out) {
-        for (Eigen::Index r = 0; r < theta.rows(); ++r)
-            out(r, 0, static_cast<double>(theta(r)) + rebar_logit(static_cast<double>(u(r))) > 0 ? 1.0 : 0.0);
-        const auto b = [&](Eigen::Index r) { return static_cast<double>(theta(r)) + rebar_logit(static_cast<double>(u(r))) > 0 ? 1.0 : 0.0; };
-        relaxed_pair(s, theta, u, v, b, tau, [&](Eigen::Index r, int which, double y) { out(r, 1 + which, y); });
-        relaxed_pair(s, theta, u, v, b, probe_tau, [&](Eigen::Index r, int which, double y) { out(r, 3 + which, y); });
+    static void sample(settings, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau, auto&& out) {
+        for (Eigen::Index r = 0; r < theta.rows(); ++r) {
+            const double t = static_cast<double>(theta(r)), z = t + rebar_logit(static_cast<double>(u(r)));
+            const double tilde = conditional_sample(t, static_cast<double>(v(r)), z > 0).value;
+            out(r, 0, z > 0 ? 1.0 : 0.0);
+            out(r, 1, rebar_sigmoid(z / tau));
+            out(r, 2, rebar_sigmoid(tilde / tau));
+            out(r, 3, rebar_sigmoid(z / probe_tau));
+            out(r, 4, rebar_sigmoid(tilde / probe_tau));
+        }
     }
     // d f / d theta of a relaxed block (conditional or not), given d f / d y of that block.
     static void pullback(settings, const auto& theta, const auto& u, const auto& v, double tau, bool conditional_block,
@@ -147,31 +151,33 @@ struct rebar_math<categorical_family> {
         for (Eigen::Index j = 0; j < k; ++j) total += std::exp(x(j) / tau - top);
         for (Eigen::Index j = 0; j < k; ++j) write(g + j, std::exp(x(j) / tau - top) / total);
     }
-    // softmax_tau(z) and softmax_tau(z~) (which = 0, 1) of one point, with b given as the one-hot
-    // exact sample: the relaxed pair at logits theta whose exact sample is b.
+    // softmax_tau(z) and softmax_tau(z~) (which = 0, 1) of one group whose exact sample is class hot
+    static void group_pair(const auto& theta, const auto& u, const auto& v, Eigen::Index g, Eigen::Index k, Eigen::Index hot,
+                           double tau, auto&& write) {
+        const double log_z = log_normaliser(theta, g, k);
+        const auto z = [&](Eigen::Index j) { return static_cast<double>(theta(g + j)) + gumbel(static_cast<double>(u(g + j))); };
+        const auto tilde = [&](Eigen::Index j) { return conditional_sample(theta, v, g, j, hot, log_z).value; };
+        relaxed(g, k, tau, z, [&](Eigen::Index r, double y) { write(r, 0, y); });
+        relaxed(g, k, tau, tilde, [&](Eigen::Index r, double y) { write(r, 1, y); });
+    }
+    // The relaxed pair of one point at logits theta, with b given as the one-hot exact sample.
     static void relaxed_pair(settings layout, const auto& theta, const auto& u, const auto& v, const auto& b, double tau,
                              auto&& write) {
         groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
             Eigen::Index hot = 0;
             for (Eigen::Index j = 1; j < k; ++j)
                 if (static_cast<double>(b(g + j)) > static_cast<double>(b(g + hot))) hot = j;
-            const double log_z = log_normaliser(theta, g, k);
-            const auto z = [&](Eigen::Index j) { return static_cast<double>(theta(g + j)) + gumbel(static_cast<double>(u(g + j))); };
-            const auto tilde = [&](Eigen::Index j) { return conditional_sample(theta, v, g, j, hot, log_z).value; };
-            relaxed(g, k, tau, z, [&](Eigen::Index r, double y) { write(r, 0, y); });
-            relaxed(g, k, tau, tilde, [&](Eigen::Index r, double y) { write(r, 1, y); });
+            group_pair(theta, u, v, g, k, hot, tau, write);
         });
     }
     static void sample(settings layout, const auto& theta, const auto& u, const auto& v, double tau, double probe_tau,
                        auto&& out) {
-        draw(layout, theta, u, [&](Eigen::Index r, double y) { out(r, 0, y); });
-        const Eigen::Index classes = layout.classes_for(theta.rows());
-        const auto b = [&](Eigen::Index r) {
-            const Eigen::Index g = r - r % classes;
-            return argmax(theta, u, g, classes) == r - g ? 1.0 : 0.0;
-        };
-        relaxed_pair(layout, theta, u, v, b, tau, [&](Eigen::Index r, int which, double y) { out(r, 1 + which, y); });
-        relaxed_pair(layout, theta, u, v, b, probe_tau, [&](Eigen::Index r, int which, double y) { out(r, 3 + which, y); });
+        groups(layout, theta.rows(), [&](Eigen::Index g, Eigen::Index k) {
+            const Eigen::Index hot = argmax(theta, u, g, k);
+            for (Eigen::Index j = 0; j < k; ++j) out(g + j, 0, j == hot ? 1.0 : 0.0);
+            group_pair(theta, u, v, g, k, hot, tau, [&](Eigen::Index r, int which, double y) { out(r, 1 + which, y); });
+            group_pair(theta, u, v, g, k, hot, probe_tau, [&](Eigen::Index r, int which, double y) { out(r, 3 + which, y); });
+        });
     }
     // d f / d theta from d f / d y: the softmax Jacobian, then for z~ the chain through log p:
     // d z~_k / d log p_k = (e_k - c) / e_k (0 for k = b) and d log p_k / d theta_j = [k = j] - p_j.
@@ -288,8 +294,8 @@ struct rebar_sample_op {
 
 /// The surrogate whose gradient adds rebar's score term and whose value is 0. Operands: the logits and
 /// the site's value (rows x 5n each), the site's noise, the per-column cost f (1 x 5n) and the site's
-/// state (eta, and relax's network when Net is not void).
-///   d/d theta (block 0) = (f(b) - eta f(sigma_tau(z~)) - r(z~)) d log q(b) / d theta / n + D r(z) - D r(z~)
+/// state (eta, and relax's network when Net is not void; relax needs ppl/estimators/relax.hpp).
+///   d/d theta (block 0) = [(f(b) - eta f(sigma_tau(z~)) - r(z~)) d log q(b) / d theta + D r(z) - D r(z~)] / n
 ///   d/d f = +-relaxed_weight / n on blocks 1, 3 and 2, 4 (those reach the logits through the site)
 /// The forward pass records block 0's logits and samples and every block's cost for the variance step.
 template <class Family, class Net = void>

@@ -100,12 +100,18 @@ template <class Family, class Net>
 void relax_control_terms(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise) {
     using math = rebar_math<Family>;
     const Eigen::Index n = cv.logits.cols(), rows = cv.logits.rows();
+    const auto size = static_cast<Eigen::Index>(Net::parameter_count(rows));
     if (cv.network.size() == 0) {
-        cv.network = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(Net::parameter_count(rows)));
+        cv.network = Eigen::VectorXd::Zero(size);
         Net::initialise(cv.network, rows);
-        cv.network_first_moment = Eigen::VectorXd::Zero(cv.network.size());
-        cv.network_second_moment = Eigen::VectorXd::Zero(cv.network.size());
+        cv.network_first_moment = Eigen::VectorXd::Zero(size);
+        cv.network_second_moment = Eigen::VectorXd::Zero(size);
     }
+    // a network restored from a checkpoint of another model or another Net
+    if (cv.network.size() != size || cv.network_first_moment.size() != size || cv.network_second_moment.size() != size)
+        fail("the relax control network holds ", cv.network.size(), " parameters (moments ", cv.network_first_moment.size(),
+             " and ", cv.network_second_moment.size(), "), but this site's network needs ", size, " for ", rows,
+             " logits: the checkpoint was written by another model");
     cv.network_input.resize(rows, 2 * n);
     for (Eigen::Index i = 0; i < n; ++i)
         math::relaxed_pair(settings, cv.logits.col(i), noise.col(i), noise.col(n + i), cv.samples.col(i), 1.0,
@@ -140,10 +146,13 @@ void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv
         math::score(settings, cv.logits.col(i), cv.samples.col(i), [&](Eigen::Index r, double s) { inner += g(r, i) * s; });
         math::relaxed_pair(settings, cv.logits.col(i), noise.col(i), noise.col(n + i), cv.samples.col(i), 1.0,
                            [&](Eigen::Index r, int which, double y) { if (which == 1) cv.network_input(r, i) = y; });
-        cv.network_weight(i) = -2 * inner / static_cast<double>(n);
-        const double step = largest > 0 && std::isfinite(largest) ? 1e-4 / largest : 0.0;
+        // a point whose estimate is not finite (a saturated relaxation) or is 0 adds nothing
+        const bool usable = std::isfinite(largest) && std::isfinite(inner) && largest > 1e-200;
+        cv.network_weight(i) = usable ? -2 * inner / static_cast<double>(n) : 0.0;
+        const double step = usable ? 1e-4 / largest : 0.0;
         for (const int side : {1, -1}) {
-            shifted = cv.logits.col(i) + side * step * g.col(i);
+            shifted = cv.logits.col(i);
+            if (step > 0) shifted += side * step * g.col(i);
             const Eigen::Index column = (side == 1 ? 1 : 2) * n + i;  // x at theta +- step g; x~ at 3n, 4n
             math::relaxed_pair(settings, shifted, noise.col(i), noise.col(n + i), cv.samples.col(i), 1.0,
                                [&](Eigen::Index r, int which, double y) { cv.network_input(r, column + which * 2 * n) = y; });
@@ -160,7 +169,8 @@ void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv
     const double beta1 = 0.9, beta2 = 0.999;
     cv.network_first_moment = beta1 * cv.network_first_moment + (1 - beta1) * cv.network_gradient;
     cv.network_second_moment = beta2 * cv.network_second_moment + (1 - beta2) * cv.network_gradient.cwiseAbs2();
-    const double first = 1 - std::pow(beta1, double(cv.steps)), second = 1 - std::pow(beta2, double(cv.steps));
+    ++cv.network_steps;
+    const double first = 1 - std::pow(beta1, double(cv.network_steps)), second = 1 - std::pow(beta2, double(cv.network_steps));
     cv.network.array() -= cv.rate * (cv.network_first_moment.array() / first) /
                           ((cv.network_second_moment.array() / second).sqrt() + 1e-8);
 }

@@ -26,20 +26,21 @@ struct leave_one_out {
     static constexpr std::string_view name = "leave_one_out";
 };
 
-/// A learned control variate's state (rebar): eta, log tau, their Adam moments, and what the last
-/// forward pass recorded for the variance step.
+/// A learned control variate's state (rebar, relax): eta, log tau, relax's network, their Adam
+/// moments, and what the last forward pass recorded for the variance step.
 struct control_variate_state {
     double eta = 1.0;                        // the control variate's scale
     double log_tau = -0.69314718055994531;  // the relaxation's temperature, tau = 1/2 at the start
-    double rate = 0.01;                      // Adam's step size on (eta, log tau)
+    double rate = 0.01;                      // Adam's step size on (eta, log tau) and the network
     std::array<double, 2> first_moment{}, second_moment{};
     long long steps = 0;
     double squared_norm = 0;                 // mean over points of |g|^2 at the last step
     double baseline = 0;                     // the moving-average baseline the last step used
     Eigen::MatrixXd logits, samples, work;   // block 0 of the last pass, and scratch
     Eigen::RowVectorXd cost;                 // the cost of every block of the last pass
-    // relax: the network's parameters rho, their Adam moments, and scratch of the last step
+    // relax: the network's parameters rho, their Adam moments and steps (rate as above), and scratch
     Eigen::VectorXd network, network_first_moment, network_second_moment, network_gradient;
+    long long network_steps = 0;
     Eigen::MatrixXd network_input, network_dx, control_gradient, estimate;
     Eigen::RowVectorXd network_value, network_weight;
 };
