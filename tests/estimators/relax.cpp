@@ -99,25 +99,27 @@ TEST_CASE("relax_mlp: value and both gradients agree with central differences", 
     CHECK(start.head(3 * rows).cwiseAbs().maxCoeff() > 0);
 }
 
+// Unbiased on every logit with relax_mlp and with a user-written network, each at two random rho.
+template <class Problem, class Net>
+void check_unbiased_with_network(random_stream& rng, std::uint64_t seed) {
+    baseline_state state;
+    randomise_network<Net>(state, Problem::rows, seed);
+    check_all_unbiased<Problem>(rebar_estimates<Problem, relax<Net>>(state, 40000, rng, false));
+}
+
 TEST_CASE("relax: unbiased over 16 Bernoulli units with any network", "[estimators][relax]") {
     random_stream rng{31};
     for (const std::uint64_t seed : {1, 2}) {
-        baseline_state mlp, user;
-        randomise_network<relax_mlp<8>>(mlp, bernoulli_problem::rows, seed);
-        randomise_network<squared_norm_control>(user, bernoulli_problem::rows, seed);
-        check_all_unbiased<bernoulli_problem>(rebar_estimates<bernoulli_problem, relax<relax_mlp<8>>>(mlp, 40000, rng, false));
-        check_all_unbiased<bernoulli_problem>(rebar_estimates<bernoulli_problem, relax<squared_norm_control>>(user, 40000, rng, false));
+        check_unbiased_with_network<bernoulli_problem, relax_mlp<8>>(rng, seed);
+        check_unbiased_with_network<bernoulli_problem, squared_norm_control>(rng, seed);
     }
 }
 
 TEST_CASE("relax: unbiased for a categorical of 8 classes with any network", "[estimators][relax]") {
     random_stream rng{32};
     for (const std::uint64_t seed : {3, 4}) {
-        baseline_state mlp, user;
-        randomise_network<relax_mlp<8>>(mlp, categorical_problem::rows, seed);
-        randomise_network<squared_norm_control>(user, categorical_problem::rows, seed);
-        check_all_unbiased<categorical_problem>(rebar_estimates<categorical_problem, relax<relax_mlp<8>>>(mlp, 40000, rng, false));
-        check_all_unbiased<categorical_problem>(rebar_estimates<categorical_problem, relax<squared_norm_control>>(user, 40000, rng, false));
+        check_unbiased_with_network<categorical_problem, relax_mlp<8>>(rng, seed);
+        check_unbiased_with_network<categorical_problem, squared_norm_control>(rng, seed);
     }
 }
 
