@@ -9,12 +9,16 @@
 # from every log in --logs, so runs of other estimators kept there stay in the table).
 # Usage: bench/estimator_table.sh [--epochs 20] [--seeds "0 1 2"] [--jobs 2] [--eval-samples 1000]
 #                                 [--estimators "gumbel_softmax straight_through score_function leave_one_out disarm arm rebar relax"]
+#                                 [--peers "gumbel_softmax straight_through leave_one_out disarm"]
 # leave_one_out is the score function with the leave-one-out baseline over two samples per image.
+# --peers runs the PyTorch peer of bernoulli_vae (bench/peers/torch_bernoulli_vae.py, python3-torch) with
+# those estimators on both layer sets; their logs are named <model>_torch_<estimator>_<seed>.log.
 #                                 [--build build/release] [--logs build/estimator_benchmark] [--docs docs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=20 seeds="0 1 2" jobs=2 eval_samples=1000 build=build/release logs=build/estimator_benchmark docs=docs
 estimators="gumbel_softmax straight_through score_function leave_one_out disarm arm rebar relax"
+peers="gumbel_softmax straight_through leave_one_out disarm"
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs) epochs="$2"; shift 2 ;;
@@ -22,6 +26,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift 2 ;;
     --eval-samples) eval_samples="$2"; shift 2 ;;
     --estimators) estimators="$2"; shift 2 ;;
+    --peers) peers="$2"; shift 2 ;;
     --build) build="$2"; shift 2 ;;
     --logs) logs="$2"; shift 2 ;;
     --docs) docs="$2"; shift 2 ;;
@@ -44,6 +49,10 @@ for seed in $seeds; do
     runs+=("bernoulli_vae_nonlinear $estimator $seed bernoulli_vae --layers nonlinear $extra")
     case "$estimator" in disarm|arm) ;; *) runs+=("cat_vae $estimator $seed cat_vae --binarize $extra") ;; esac
   done
+  for estimator in $peers; do
+    runs+=("bernoulli_vae_linear torch_$estimator $seed torch_bernoulli_vae --layers linear")
+    runs+=("bernoulli_vae_nonlinear torch_$estimator $seed torch_bernoulli_vae --layers nonlinear")
+  done
 done
 echo "${#runs[@]} runs of $epochs epochs, $jobs at a time; logs in $logs" >&2
 start=$(date +%s)
@@ -51,8 +60,13 @@ run_one() {  # model estimator seed program flags...
   local model=$1 estimator=$2 seed=$3 program=$4
   shift 4
   local log="$logs/${model}_${estimator}_${seed}.log"
-  OPENBLAS_NUM_THREADS=1 "$build/examples/$program" "$@" --estimator "$estimator" --seed "$seed" --epochs "$epochs" \
-    --variance-every "$variance_every" --eval-samples "$eval_samples" > "$log.tmp" 2> /dev/null
+  if [ "$program" = torch_bernoulli_vae ]; then  # the PyTorch peer: no variance draws
+    /usr/bin/python3 bench/peers/torch_bernoulli_vae.py "$@" --estimator "${estimator#torch_}" --seed "$seed" \
+      --epochs "$epochs" --eval-samples "$eval_samples" --threads 1 > "$log.tmp" 2> /dev/null
+  else
+    OPENBLAS_NUM_THREADS=1 "$build/examples/$program" "$@" --estimator "$estimator" --seed "$seed" --epochs "$epochs" \
+      --variance-every "$variance_every" --eval-samples "$eval_samples" > "$log.tmp" 2> /dev/null
+  fi
   mv "$log.tmp" "$log"
   echo "done: $model $estimator seed $seed ($(grep -c '^epoch=' "$log") epochs)" >&2
 }
@@ -60,5 +74,5 @@ export -f run_one
 export build logs epochs variance_every eval_samples
 printf '%s\n' "${runs[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}'
 /usr/bin/python3 bench/plot_estimator_table.py "$logs" "$docs" \
-  "${PPL_BENCHMARK_COMMAND:-bench/estimator_table.sh --epochs $epochs --seeds \"$seeds\" --jobs $jobs --eval-samples $eval_samples --estimators \"$estimators\"}" \
+  "${PPL_BENCHMARK_COMMAND:-bench/estimator_table.sh --epochs $epochs --seeds \"$seeds\" --jobs $jobs --eval-samples $eval_samples --estimators \"$estimators\" --peers \"$peers\"}" \
   "$(( $(date +%s) - start ))"

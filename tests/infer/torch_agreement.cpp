@@ -1,7 +1,7 @@
 // The generated ELBO and its gradients equal PyTorch autograd's for the same weights, data and
 // noise: the continuous VAE, the categorical VAE with gumbel_softmax, straight_through and
 // score_function (no baseline), a Bernoulli VAE with disarm, the categorical VAE's iwae bound
-// with vimco, and both VAEs with rebar. The reference values come from make_torch_reference.py.
+// with vimco, and both VAEs with rebar. The reference values come from bench/peers/torch_estimator_reference.py.
 #include <catch2/catch.hpp>
 
 #include <fstream>
