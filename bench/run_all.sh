@@ -16,6 +16,10 @@ bin=build/release/bench
 "$bin/variance_study" --logits 1.0,0.5,0.2,0.0,-0.2,-0.5,-1.0,-1.5 --rewards 1,2,3,4,5,6,7,8 --trials 200 \
   --samples 1,10,100,1000 --json "$out/variance_study.json" --table "$out/variance_study.md" --png "$out/variance_study.png"
 /usr/bin/python3 bench/peers/variance_check.py "$out/variance_study.json" | tee "$out/variance_check.txt"
+"$bin/variance_study" --problem bernoulli --logits 1.0,0.5,0.2,0.0,-0.2,-0.5,-1.0,-1.5 --rewards 1,2,3,4,5,6,7,8 \
+  --trials 200 --samples 1,2,10,100,1000 --json "$out/variance_study_bernoulli.json" \
+  --table "$out/variance_study_bernoulli.md" --png "$out/variance_study_bernoulli.png"
+/usr/bin/python3 bench/peers/variance_check.py "$out/variance_study_bernoulli.json" | tee "$out/variance_check_bernoulli.txt"
 rm -f "$out/compile_time.csv"
 bench/compile_time.sh --csv "$out/compile_time.csv"
 # compile_time_before.csv: the same script run on commit 5324fe1, before the linear-graph redesign
