@@ -20,6 +20,8 @@ minutes = float(sys.argv[4]) / 60 if len(sys.argv) > 4 else None
 STEPS_PER_EPOCH = 60000 // 128
 MODELS = ["bernoulli_vae_linear", "bernoulli_vae_nonlinear", "cat_vae"]
 ESTIMATORS = ["gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar", "relax"]
+PEERS = ["gumbel_softmax", "straight_through", "leave_one_out", "disarm"]  # bench/peers/torch_bernoulli_vae.py
+ROWS = [name for e in ESTIMATORS for name in [e] + (["torch_" + e] if e in PEERS else [])]  # each peer after ppl's row
 PUBLISHED = ESTIMATORS[:3]  # the Gumbel-softmax paper's ordering: GS < ST < SF
 TITLES = {
     "bernoulli_vae_linear": "bernoulli_vae --layers linear",
@@ -36,7 +38,7 @@ def fields(line):
 runs = {}  # (model, estimator) -> list of {"epochs": [...], "variance": [...]}
 for path in sorted(glob.glob(os.path.join(log_dir, "*.log"))):
     name = os.path.basename(path)[:-4]
-    match = re.match(r"(.+)_(gumbel_softmax|straight_through|score_function|leave_one_out|disarm|arm|rebar|relax)_(\d+)$", name)
+    match = re.match(r"(.+?)_(" + "|".join(sorted(ROWS, key=len, reverse=True)) + r")_(\d+)$", name)
     if not match:
         continue
     model, estimator, seed = match.groups()
@@ -70,12 +72,17 @@ def final(run, key):
 
 rows = []
 summary = {}  # (model, estimator) -> mean final test -ELBO
+spread = {}  # (model, estimator) -> the final test -ELBO of each seed
 relaxed_summary = {}  # model -> mean final relaxed test -ELBO of gumbel_softmax
 variance = {}  # (model, estimator) -> mean gradient variance after step 0
 likelihood_summary = {}  # (model, estimator) -> mean test -log p(x) estimate
 likelihood_samples = sorted({int(r["likelihood"]["samples"]) for g in runs.values() for r in g if r["likelihood"]})
+def label(estimator):
+    return f"`{estimator[6:]}`, PyTorch peer" if estimator.startswith("torch_") else f"`{estimator}`"
+
+
 for model in MODELS:
-    for estimator in ESTIMATORS:
+    for estimator in ROWS:
         group = runs.get((model, estimator))
         if not group:
             continue
@@ -88,12 +95,13 @@ for model in MODELS:
         if nll:
             likelihood_summary[(model, estimator)] = statistics.mean(nll)
         summary[(model, estimator)] = statistics.mean(test)
+        spread[(model, estimator)] = test
         if relaxed:
             relaxed_summary[model] = statistics.mean(relaxed)
         variance_text = f"{statistics.mean(later):.3g}" if later else "n/a"
         if later:
             variance[(model, estimator)] = statistics.mean(later)
-        rows.append(f"| {TITLES[model]} | `{estimator}` | {len(group)} | {len(group[0]['epochs']) * STEPS_PER_EPOCH} | "
+        rows.append(f"| {TITLES[model]} | {label(estimator)} | {len(group)} | {len(group[0]['epochs']) * STEPS_PER_EPOCH} | "
                     f"{mean_sd(train)} | **{mean_sd(test)}** | {mean_sd(relaxed) if relaxed else ''} | {mean_sd(nll)} | "
                     f"{variance_text} | {statistics.median(per_step):.2f} |")
 
@@ -105,10 +113,10 @@ present = [m for m in MODELS if any((m, e) in runs for e in ESTIMATORS)]
 for kind in ("test_neg_elbo", "grad_variance"):
     figure, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 4), squeeze=False)
     for axis, model in zip(axes[0], present):
-        for estimator in ESTIMATORS:
+        for estimator in ROWS:
             group = runs.get((model, estimator))
-            if not group:
-                continue
+            if not group or (kind == "grad_variance" and not all(r["variance"] for r in group)):
+                continue  # the peers draw no variance
             if kind == "test_neg_elbo":
                 count = min(len(r["epochs"]) for r in group)
                 steps = [(k + 1) * STEPS_PER_EPOCH for k in range(count)]
@@ -117,7 +125,10 @@ for kind in ("test_neg_elbo", "grad_variance"):
                 count = min(len(r["variance"]) for r in group)
                 steps = [int(group[0]["variance"][k]["step"]) for k in range(count)]
                 values = [statistics.mean(float(r["variance"][k]["value"]) for r in group) for k in range(count)]
-            axis.plot(steps, values, marker="o", color=colours[estimator], label=estimator)
+            peer = estimator.startswith("torch_")
+            axis.plot(steps, values, marker="x" if peer else "o", linestyle="--" if peer else "-",
+                      color=colours[estimator.removeprefix("torch_")],
+                      label=f"{estimator[6:]} (PyTorch)" if peer else estimator)
         axis.set_title(TITLES[model])
         axis.set_xlabel("training steps")
         if kind == "test_neg_elbo":
@@ -195,6 +206,32 @@ def relax_rebar_ordering():
         return "Neither RELAX nor REBAR has run here."
     return (" ".join(parts) + " Compare the gaps with the seed-to-seed spread in the results table: where a row "
             "has one seed, none is known.")
+
+
+def peer_comparison():
+    """ppl against each PyTorch peer: the gap in mean test -ELBO and its standard error from the seeds."""
+    lines = []
+    for m in present:
+        for e in PEERS:
+            ours, theirs = spread.get((m, e)), spread.get((m, "torch_" + e))
+            if not ours or not theirs:
+                continue
+            gap = statistics.mean(ours) - statistics.mean(theirs)
+            if len(ours) < 2 or len(theirs) < 2:
+                verdict, error_text = "no seed spread to compare with (one seed)", "n/a"
+            else:
+                error = (statistics.variance(ours) / len(ours) + statistics.variance(theirs) / len(theirs)) ** 0.5
+                verdict = "within seed noise" if abs(gap) <= 2 * error else "outside seed noise"
+                error_text = f"{error:.2f}"
+            nll = ""
+            if (m, e) in likelihood_summary and (m, "torch_" + e) in likelihood_summary:
+                nll = f"{likelihood_summary[(m, e)]:.2f} / {likelihood_summary[(m, 'torch_' + e)]:.2f}"
+            lines.append(f"| {TITLES[m]} | `{e}` | {statistics.mean(ours):.2f} / {statistics.mean(theirs):.2f} | "
+                         f"{gap:+.2f} | {error_text} | {verdict} | {nll} |")
+    if not lines:
+        return "The PyTorch peers of `bernoulli_vae` have not run into these logs."
+    return ("| model | estimator | test -ELBO, ppl / PyTorch | gap | SE of the gap | verdict (gap within 2 SE) | "
+            "test -log p(x), ppl / PyTorch |\n|---|---|---|---|---|---|---|\n" + "\n".join(lines))
 
 
 def findings():
@@ -301,7 +338,19 @@ Compare each difference with its seed-to-seed standard deviation in the results 
 {findings_text}
 
 The RELAX and REBAR papers (Grathwohl et al. 2018; Tucker et al. 2017) report RELAX > REBAR >
-REINFORCE with a leave-one-out baseline. {relax_rebar_ordering()} The PyTorch peers of `bernoulli_vae` are not here yet.
+REINFORCE with a leave-one-out baseline. {relax_rebar_ordering()}
+
+## PyTorch peers
+
+`bench/peers/torch_bernoulli_vae.py` trains the same `bernoulli_vae` in PyTorch (float32, one thread)
+with gumbel_softmax, straight_through, leave_one_out (two samples) and disarm, each written there
+from its paper, with the same layers, initialisation rule, batch, optimiser, temperature schedule,
+dynamic binarization and evaluation, but its own random numbers (its test set is binarized once with
+torch's generator, so the two test sets differ in their draws, not in their images). Its rows sit
+next to ppl's in the results table and as dashed curves in the first plot. The standard error of the
+gap comes from the seed-to-seed spread of both: sqrt(sd_ppl^2 / n_ppl + sd_torch^2 / n_torch).
+
+{peer_comparison()}
 """
 with open(os.path.join(docs_dir, "estimator_benchmark.md"), "w") as out:
     out.write(page)

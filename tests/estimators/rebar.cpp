@@ -117,6 +117,7 @@ TEST_CASE("rebar: unbiased for a categorical of 8 classes at any eta and tau", "
 
 TEST_CASE("rebar: after adapting eta and tau, less variance than REINFORCE-LOO at equal cost (16 Bernoulli units)", "[estimators][rebar]") {
     const adapted_variance v = adapt_rebar<bernoulli_problem>(21);
+    CHECK(v.after < v.loo_two);
     CHECK(v.after < v.loo_three);
     CHECK(v.after < 0.5 * v.loo_three);
     CHECK(v.tau < 0.5);  // the variance step cools the relaxation from 1/2

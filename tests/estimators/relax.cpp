@@ -168,6 +168,7 @@ TEST_CASE("relax: after 1500 variance steps, less variance than at the start and
           "[estimators][relax]") {
     const adapted_variance v = adapt_both<bernoulli_problem, relax_mlp<16>>(40, 41, 1500);
     CHECK(v.relax < v.start);
+    CHECK(v.relax < v.loo_two);
     CHECK(v.relax < 0.6 * v.loo_three);
 }
 
