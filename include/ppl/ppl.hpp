@@ -42,6 +42,8 @@
 #include "ppl/ops/check.hpp"
 #include "ppl/ops/lgamma.hpp"
 #include "ppl/ops/log_mean_exp.hpp"
+#include "ppl/ops/concat.hpp"
+#include "ppl/ops/rows.hpp"
 #include "ppl/dist/bernoulli.hpp"
 #include "ppl/dist/binomial.hpp"
 #include "ppl/dist/categorical.hpp"
