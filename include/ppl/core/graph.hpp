@@ -152,6 +152,29 @@ public:
             bindings_[k] = binding{m.data(), m.rows(), m.cols(), m.outerStride()};
     }
 
+    /// Binds the input named at run time (for drivers that bind several inputs by name). A name the
+    /// expression does not read is a ppl::error that lists the names it does read.
+    template <class Derived>
+    void set(std::string_view name, const Eigen::DenseBase<Derived>& batch) {
+        static_assert(std::is_same_v<typename Derived::Scalar, scalar>,
+                      "ppl: an input's scalar type must match the graph's (float by default).");
+        static_assert(bool(Derived::Flags & Eigen::DirectAccessBit) && !bool(Derived::Flags & Eigen::RowMajorBit),
+                      "ppl: an input must be a column-major matrix in memory (a Matrix, a Map or a "
+                      "block of columns); call .eval() on an expression first.");
+        const std::size_t k = find_input(name);
+        if (k == input_count) {
+            std::string known;
+            for (std::string_view n : input_names) known.append(known.empty() ? "" : ", ").append(n);
+            fail("the model reads no input named '", name, "'; it reads: ", known.empty() ? "none" : known);
+        }
+        const auto& m = batch.derived();
+        if constexpr (std::is_same_v<typename Derived::Scalar, scalar>)
+            bindings_[k] = binding{m.data(), m.rows(), m.cols(), m.outerStride()};
+    }
+
+    /// The names of the inputs the expression reads, in first-use order.
+    [[nodiscard]] static constexpr const auto& inputs() { return input_names; }
+
     /// Runs the forward pass and returns the loss. Raises ppl::error if it is not finite.
     /// `noise` fills the buffers of noise nodes: noise.fill(site_name, kind, matrix&).
     template <class Noise = no_noise>

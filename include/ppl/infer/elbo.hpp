@@ -25,6 +25,7 @@
 #include "ppl/dist/kl.hpp"
 #include "ppl/estimators/policy.hpp"
 #include "ppl/estimators/score_function.hpp"
+#include "ppl/infer/named_inputs.hpp"
 #include "ppl/infer/observe.hpp"
 #include "ppl/infer/sample.hpp"
 #include "ppl/ops/arithmetic.hpp"
@@ -255,6 +256,7 @@ private:
     using graph_type = graph<loss_type>;
     using scalar = typename graph_type::scalar;
     using matrix = typename graph_type::matrix;
+    using named_inputs = std::initializer_list<basic_named_input<scalar>>;  // {{"x", X}, {"y", Y}}
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
 
 public:
@@ -306,27 +308,35 @@ public:
         return r;
     }
 
+    /// The same step for a model that reads several inputs, each bound by name, for example
+    /// value_and_grad({{"x", X}, {"y", Y}}, noise): every input the model reads, with one column per
+    /// data point each (the columns of X and Y belong together).
+    template <class Noise>
+    step_result value_and_grad(named_inputs inputs, Noise& noise, step_options options = {}) {
+        static_assert(!has_vimco_sites, "ppl: vimco is the score function of a K-sample bound: train with "
+                                        "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
+        const step_result r = forward(inputs, noise, options);
+        graph_.backward();
+        if constexpr (has_rebar_sites) adapt_control_variate(filter_t<detail::is_rebar_site, sites_type>{});
+        return r;
+    }
+
     /// The forward pass only (evaluation).
     template <class Batch, class Noise>
     step_result forward(const Batch& batch, Noise& noise, step_options options = {}) {
-        if (!(options.tau > 0) || !std::isfinite(options.tau))
-            fail("temperature tau is ", options.tau, "; it must be a positive finite number");
-        if (!(options.beta >= 0) || !std::isfinite(options.beta))
-            fail("KL weight beta is ", options.beta, "; it must be a finite number >= 0");
-        tau_(0, 0) = static_cast<scalar>(options.tau);
-        beta_(0, 0) = static_cast<scalar>(options.beta);
-        hard_(0, 0) = options.hard_samples ? scalar(1) : scalar(0);
-        bind_inputs(batch);
-        double loss = 0;
-        if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
-        else loss = graph_.forward(noise);
-        // with rebar, block 0 holds the exact samples: the model's value
-        const auto scored = [&](const matrix& m) {
-            return static_cast<double>(m.leftCols(has_rebar_sites ? batch.cols() : m.cols()).mean());
-        };
-        double nll = scored(graph_.template value<"elbo:nll">()), kl = 0;
-        if constexpr (site_count > 0) kl = scored(graph_.template value<"elbo:kl">());
-        return {nll + kl, loss};
+        set_options(options);
+        bind_settings(batch.cols());
+        bind_data(batch);
+        return run(batch.cols(), noise);
+    }
+
+    /// The forward pass only, with several inputs bound by name (see value_and_grad).
+    template <class Noise>
+    step_result forward(named_inputs inputs, Noise& noise, step_options options = {}) {
+        set_options(options);
+        const Eigen::Index points = detail::bind_named_inputs(graph_, inputs, settings_.samples * column_blocks, named_buffers_);
+        bind_settings(points);
+        return run(points, noise);
     }
 
     /// The parameters of the model, in first-use order.
@@ -384,13 +394,35 @@ private:
         graph_.template set<"rebar:block_weight">(block_weight_);
     }
 
-    template <class Batch>
-    void bind_inputs(const Batch& batch) {
-        if constexpr (has_rebar_sites) bind_control_variate(filter_t<detail::is_rebar_site, sites_type>{}, batch.cols());
+    void set_options(const step_options& options) {
+        if (!(options.tau > 0) || !std::isfinite(options.tau))
+            fail("temperature tau is ", options.tau, "; it must be a positive finite number");
+        if (!(options.beta >= 0) || !std::isfinite(options.beta))
+            fail("KL weight beta is ", options.beta, "; it must be a finite number >= 0");
+        tau_(0, 0) = static_cast<scalar>(options.tau);
+        beta_(0, 0) = static_cast<scalar>(options.beta);
+        hard_(0, 0) = options.hard_samples ? scalar(1) : scalar(0);
+    }
+
+    template <class Noise>
+    step_result run(Eigen::Index points, Noise& noise) {
+        double loss = 0;
+        if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
+        else loss = graph_.forward(noise);
+        // with rebar, block 0 holds the exact samples: the model's value
+        const auto scored = [&](const matrix& m) {
+            return static_cast<double>(m.leftCols(has_rebar_sites ? points : m.cols()).mean());
+        };
+        double nll = scored(graph_.template value<"elbo:nll">()), kl = 0;
+        if constexpr (site_count > 0) kl = scored(graph_.template value<"elbo:kl">());
+        return {nll + kl, loss};
+    }
+
+    void bind_settings(Eigen::Index points) {
+        if constexpr (has_rebar_sites) bind_control_variate(filter_t<detail::is_rebar_site, sites_type>{}, points);
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"beta">()) graph_.template set<"beta">(beta_);
         if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
-        bind_data(batch);
     }
 
     template <class Batch>
@@ -405,6 +437,7 @@ private:
     std::array<baseline_state, site_count> states_{};
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), hard_ = matrix::Zero(1, 1), replicated_;
+    std::vector<matrix> named_buffers_;  // the named inputs' copies when a step lays out several
     matrix control_ = matrix::Ones(1, 3), block_weight_;  // rebar's [tau, probe tau, eta] and the block weights
 };
 

@@ -16,6 +16,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ppl/core/graph.hpp"
 #include "ppl/core/let.hpp"
@@ -25,6 +26,7 @@
 #include "ppl/estimators/policy.hpp"
 #include "ppl/estimators/vimco.hpp"
 #include "ppl/infer/elbo.hpp"
+#include "ppl/infer/named_inputs.hpp"
 #include "ppl/ops/log_mean_exp.hpp"
 #include "ppl/ops/reduce.hpp"
 #include "ppl/ops/stop_gradient.hpp"
@@ -84,6 +86,7 @@ private:
     using graph_type = graph<loss_type>;
     using scalar = typename graph_type::scalar;
     using matrix = typename graph_type::matrix;
+    using named_inputs = std::initializer_list<basic_named_input<scalar>>;  // {{"x", X}, {"y", Y}}
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
 
     static constexpr bool has_relaxed_sites =
@@ -115,21 +118,42 @@ public:
     /// Relaxed sites draw exact discrete samples. Returns {-L_K, the same loss}.
     template <class Batch, class Noise>
     step_result forward(const Batch& batch, Noise& noise) {
-        if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
-        if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
-        bind_rebar_controls(filter_t<detail::is_rebar_site, sites_type>{});
+        bind_settings();
         constexpr auto name = input_name_of<data_input>;
         if (samples_ == 1) graph_.template set<name>(batch);
         else graph_.template set<name>(detail::replicate_columns(batch, samples_, replicated_));
-        double loss = 0;
-        if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
-        else loss = graph_.forward(noise);
-        return {-static_cast<double>(graph_.template value<"iwae:bound">().mean()), loss};
+        return run(noise);
+    }
+
+    /// The forward pass with several inputs bound by name, e.g. forward({{"x", X}, {"c", C}}, noise).
+    template <class Noise>
+    step_result forward(named_inputs inputs, Noise& noise) {
+        bind_settings();
+        detail::bind_named_inputs(graph_, inputs, samples_, named_buffers_);
+        return run(noise);
+    }
+
+    /// One training step on -L_K with several inputs bound by name (see forward).
+    template <class Noise>
+    step_result value_and_grad(named_inputs inputs, Noise& noise, step_options options = {}) {
+        check_trainable();
+        if (options.beta != 1.0) fail("iwae has no KL weight to anneal; beta is ", options.beta, " but must be 1");
+        const step_result r = forward(inputs, noise);
+        graph_.backward();
+        return r;
     }
 
     /// One training step on -L_K: the forward pass, then d(-L_K)/dp in every parameter's grad.
     template <class Batch, class Noise>
     step_result value_and_grad(const Batch& batch, Noise& noise) {
+        check_trainable();
+        const step_result r = forward(batch, noise);
+        graph_.backward();
+        return r;
+    }
+
+private:
+    static constexpr void check_trainable() {
         static_assert(!has_relaxed_sites,
                       "ppl: iwae(K, ...) trains pathwise and vimco sites. A relaxed site (gumbel_softmax, straight_through) "
                       "has no importance weight for its soft samples: train it with elbo(...) and evaluate with "
@@ -137,10 +161,23 @@ public:
         static_assert(!has_plain_score_sites,
                       "ppl: in iwae(K, ...), discrete sites train with vimco, the score function with the K-sample "
                       "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function, disarm, arm, rebar or relax.");
-        const step_result r = forward(batch, noise);
-        graph_.backward();
-        return r;
     }
+
+    void bind_settings() {
+        if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
+        if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
+        bind_rebar_controls(filter_t<detail::is_rebar_site, sites_type>{});
+    }
+
+    template <class Noise>
+    step_result run(Noise& noise) {
+        double loss = 0;
+        if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
+        else loss = graph_.forward(noise);
+        return {-static_cast<double>(graph_.template value<"iwae:bound">().mean()), loss};
+    }
+
+public:
 
     /// value_and_grad with a step's settings, for drivers shared with elbo(): the bound has no KL
     /// weight, so beta must be 1, and it trains no relaxed site, so tau is not used.
@@ -173,6 +210,7 @@ private:
     matrix rebar_control_ = matrix::Ones(1, 3);
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), hard_ = matrix::Ones(1, 1), replicated_;
+    std::vector<matrix> named_buffers_;  // the named inputs' K copies
 };
 
 /// The importance weighted bound with K samples of every site per data point (see the top of this file).
