@@ -347,7 +347,9 @@ with gumbel_softmax, straight_through, leave_one_out (two samples) and disarm, e
 from its paper, with the same layers, initialisation rule, batch, optimiser, temperature schedule,
 dynamic binarization and evaluation, but its own random numbers (its test set is binarized once with
 torch's generator, so the two test sets differ in their draws, not in their images). Its rows sit
-next to ppl's in the results table and as dashed curves in the first plot. The standard error of the
+next to ppl's in the results table and as dashed curves in the first plot (they draw no gradient
+variance, so their ms per step hold no variance draws, and they shared the cores with other runs:
+speed is measured by bench_vae_step, not here). The standard error of the
 gap comes from the seed-to-seed spread of both: sqrt(sd_ppl^2 / n_ppl + sd_torch^2 / n_torch).
 
 {peer_comparison()}
