@@ -69,12 +69,18 @@ run_one() {  # model estimator seed program flags...
   shift 4
   local log="$logs/${model}_${estimator}_${seed}.log"
   if [ -e "$log" ]; then echo "kept: $log (delete it to run again)" >&2; return; fi
+  local status=0
   if [ "$program" = torch_bernoulli_vae ]; then  # the PyTorch peer: no variance draws
     /usr/bin/python3 bench/peers/torch_bernoulli_vae.py "$@" --estimator "${estimator#torch_}" --seed "$seed" \
-      --epochs "$epochs" --eval-samples "$eval_samples" --threads 1 > "$log.tmp" 2> /dev/null
+      --epochs "$epochs" --eval-samples "$eval_samples" --threads 1 > "$log.tmp" 2> /dev/null || status=$?
   else
     OPENBLAS_NUM_THREADS=1 "$build/examples/$program" "$@" --estimator "$estimator" --seed "$seed" --epochs "$epochs" \
-      --variance-every "$variance_every" --eval-samples "$eval_samples" > "$log.tmp" 2> /dev/null
+      --variance-every "$variance_every" --eval-samples "$eval_samples" > "$log.tmp" 2> /dev/null || status=$?
+  fi
+  if [ "$status" != 0 ]; then  # a failed or stopped run leaves no log, so the page never shows half a run
+    rm -f "$log.tmp"
+    echo "FAILED (exit $status): $model $estimator seed $seed" >&2
+    return 0
   fi
   mv "$log.tmp" "$log"
   echo "done: $model $estimator seed $seed ($(grep -c '^epoch=' "$log") epochs)" >&2
