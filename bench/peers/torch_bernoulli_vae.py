@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_vae_train import load_images, temperature  # noqa: E402  (the same reader and schedule)
+from torch_vae_train import add_training_options, load_images, temperature  # noqa: E402  (shared with the VAE peer)
 
 PIXELS, HIDDEN, LATENTS, TEST_BATCH = 784, 200, 200, 500
 LOG_HALF = math.log(0.5)
@@ -117,17 +117,8 @@ def main():
                     default="gumbel_softmax")
     ap.add_argument("--samples", type=int, default=2, help="K of leave_one_out (>= 2)")
     ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (0: all)")
     ap.add_argument("--eval-samples", type=int, default=1000, help="K of the final test -log p(x) (0: skip)")
-    ap.add_argument("--tau0", type=float, default=1.0)
-    ap.add_argument("--tau-min", type=float, default=0.5)
-    ap.add_argument("--anneal-rate", type=float, default=1e-5)
-    ap.add_argument("--anneal-every", type=int, default=1000)
-    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    add_training_options(ap)
     a = ap.parse_args()
     if a.batch < 1 or a.anneal_every < 1 or a.lr <= 0 or a.samples < 2 or a.eval_samples < 0:
         sys.exit("--batch and --anneal-every must be >= 1, --lr > 0, --samples >= 2 and --eval-samples >= 0")

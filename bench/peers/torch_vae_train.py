@@ -115,11 +115,9 @@ def temperature(step, a):
     return max(a.tau_min, a.tau0 * math.exp(-a.anneal_rate * held))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=["vae", "cat_vae"], required=True)
-    ap.add_argument("--estimator", choices=["gumbel_softmax", "straight_through", "score_function"], default="gumbel_softmax")
-    ap.add_argument("--epochs", type=int, default=10)
+def add_training_options(ap):
+    """The options every PyTorch training peer shares with ppl's examples: batching, Adam, the
+    temperature schedule and the data folder."""
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -130,6 +128,14 @@ def main():
     ap.add_argument("--anneal-rate", type=float, default=1e-5)
     ap.add_argument("--anneal-every", type=int, default=1000)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=["vae", "cat_vae"], required=True)
+    ap.add_argument("--estimator", choices=["gumbel_softmax", "straight_through", "score_function"], default="gumbel_softmax")
+    ap.add_argument("--epochs", type=int, default=10)
+    add_training_options(ap)
     a = ap.parse_args()
     if a.batch < 1 or a.anneal_every < 1 or a.lr <= 0:
         sys.exit("--batch and --anneal-every must be >= 1 and --lr > 0")
