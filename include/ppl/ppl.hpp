@@ -71,6 +71,7 @@
 #include "ppl/infer/iwae.hpp"
 #include "ppl/infer/observe.hpp"
 #include "ppl/infer/sample.hpp"
+#include "ppl/infer/scope.hpp"
 #include "ppl/nn/checkpoint.hpp"
 #include "ppl/dist/location_scale.hpp"
 #include "ppl/dist/relaxed_categorical.hpp"

@@ -6,7 +6,9 @@ using namespace ppl::testing;
 
 TEST_CASE("rows: value and gradient of a block of rows", "[ops][rows]") {
     const dmatrix a = random_matrix(5, 3, -2, 2, 71);
-    for (const auto& [from, count] : {std::pair<Eigen::Index, Eigen::Index>{0, 2}, {1, 3}, {3, 2}, {0, 5}}) {
+    for (const auto& block : {std::pair<Eigen::Index, Eigen::Index>{0, 2}, {1, 3}, {3, 2}, {0, 5}}) {
+        // clang 14 cannot capture a structured binding, so the lambdas take copies of plain names
+        const Eigen::Index from = block.first, count = block.second;
         INFO("from " << from << ", count " << count);
         check_gradient<1>([=](auto x) { return rows(x, from, count); }, {a},
                           [=](const auto& in) { return dmatrix(in[0].middleRows(from, count)); });

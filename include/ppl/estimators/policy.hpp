@@ -1,17 +1,18 @@
 #pragma once
 // The estimator-selection policy: SPEC section 4's table, written as code.
 //
-// | family                                            | default          | legal overrides                  |
-// |---------------------------------------------------|------------------|----------------------------------|
-// | normal logistic laplace exponential gumbel        | pathwise         | score_function                   |
-// |   uniform log_normal                              |                  |                                  |
-// | categorical (grouped), bernoulli                  | gumbel_softmax   | straight_through, score_function |
-// | poisson geometric binomial                        | score_function   | score_function<any baseline>     |
+// | family                                       | default                        | legal overrides            |
+// |----------------------------------------------|--------------------------------|----------------------------|
+// | normal logistic laplace exponential gumbel   | pathwise                       | score_function<B>          |
+// |   uniform log_normal                         |                                |                            |
+// | categorical (grouped)                        | gumbel_softmax                 | straight_through,          |
+// |                                              |                                |   score_function<B>, vimco,|
+// |                                              |                                |   rebar, relax<Net>        |
+// | bernoulli                                    | gumbel_softmax                 | as categorical, and disarm,|
+// |                                              |                                |   arm                      |
+// | poisson geometric binomial                   | score_function<moving_average> | score_function<B>, vimco   |
 //
-// vimco (the multi-sample score function of iwae(K, ...)) is a legal override for every family
-// without a reparameterization, that is for the discrete ones; disarm and arm (antithetic pairs) for bernoulli;
-// rebar (the relaxation as a control variate) and relax<Net> (rebar plus a learned network) for
-// categorical and bernoulli.
+// B is a baseline: none, moving_average or leave_one_out. docs/estimators.md explains each choice.
 #include <string_view>
 #include <type_traits>
 

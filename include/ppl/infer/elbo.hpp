@@ -1,8 +1,11 @@
 #pragma once
 // elbo(observe(...), ...): the negative ELBO of a model, generated from its expression.
 //
-//   -ELBO per sample = sum_k -log p(x_k | ...) + sum_sites KL(q_s || p_s)
+//   -ELBO per data point = mean_batch [sum_k -log p(x_k | ...) + sum_local KL(q_s || p_s)]
+//                          + (1/N) sum_global KL(q_g || p_g)
 //
+// which is the full-dataset -ELBO divided by N: a minibatch of B out of N data points stands for
+// the dataset with weight N/B, and a global site's KL enters once per dataset.
 // Each site's KL term is the registered closed form when there is one, else the Monte Carlo
 // log q(z) - log p(z). Gradients follow each site's estimator. A score-function site adds a
 // surrogate whose gradient is mean_j (f_j - b_j) grad log q(z_j), where f holds only the cost
@@ -29,6 +32,7 @@
 #include "ppl/infer/observe.hpp"
 #include "ppl/infer/sample.hpp"
 #include "ppl/ops/arithmetic.hpp"
+#include "ppl/ops/check.hpp"
 #include "ppl/ops/reduce.hpp"
 #include "ppl/ops/stop_gradient.hpp"
 
@@ -39,6 +43,7 @@ struct elbo_settings {
     Eigen::Index samples = 1;    // K samples of every site per data point (averaged)
     double baseline_decay = 0.9; // beta of moving-average baselines
     double control_rate = 0.01;  // Adam's step size for learned control variates (rebar's eta and tau)
+    Eigen::Index dataset_size = 0;  // N, the data points of the whole dataset (needed by global sites)
 };
 
 /// Settings of one step.
@@ -78,6 +83,40 @@ inline constexpr auto sum_all = [](const auto& first, const auto&... rest) { ret
 template <class T>
 struct is_site_let : std::bool_constant<is_site_v<T>> {};
 
+template <class S>
+struct is_global_site : std::bool_constant<is_global_site_v<S>> {};
+
+// Flags over a tuple of terms, one per term, as a type (a value array as a template argument of a
+// lambda's local trips g++ 12, which conflates such arrays across instantiations).
+template <bool... Flags>
+using term_flags = std::integer_sequence<bool, Flags...>;
+
+// The sum of the terms whose flag is set (at least one).
+template <bool... Keep, class Terms>
+auto sum_kept(term_flags<Keep...>, const Terms& terms) {
+    static constexpr std::array<bool, sizeof...(Keep)> keep{Keep...};
+    static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{Keep});
+    static_assert(count > 0, "ppl: internal: a sum of no terms.");
+    static constexpr auto positions = true_positions<count>(keep);
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+        return sum_all(std::get<positions[J]>(terms)...);
+    }(std::make_index_sequence<count>{});
+}
+
+// Count false flags, then Flags: the flags of R reconstruction terms followed by the sites' KL terms.
+template <std::size_t... I, bool... Flags>
+auto after_false(std::index_sequence<I...>, term_flags<Flags...>) -> term_flags<((void)I, false)..., Flags...>;
+
+template <std::size_t N>
+constexpr bool any_of(const std::array<bool, N>& flags) {
+    for (bool f : flags)
+        if (f) return true;
+    return false;
+}
+
+// The per-dataset weight 1/N of the global sites' KL terms, bound by the objective each step.
+inline constexpr input_leaf<"elbo:global_weight"> global_weight_input{};
+
 // The ELBO's cost terms: one per observation ("elbo:nll<k>") and one per site ("elbo:kl.<site>").
 template <class Let>
 struct is_cost_term : std::bool_constant<!is_site_v<Let> && ((Let::name.starts_with("elbo:nll") && Let::name.size() > 8) ||
@@ -95,6 +134,19 @@ auto site_kl(const Site& site) {
                       "ppl: relaxed, rebar and relax sites need a closed-form KL (a categorical, uniform_categorical or "
                       "uniform_bernoulli prior).");
         return column_sum(log_prob(q, site) - log_prob(prior, site));
+    }
+}
+
+// A global site's KL term is one number per dataset: a q with several columns is an error.
+template <class Site>
+auto scoped_kl(const Site& site) {
+    if constexpr (is_global_site_v<Site>) {
+        static constexpr auto what = concat(
+            concat(fixed_string{"site "}, let_name_of<Site>),
+            fixed_string{" is global (one draw per dataset), so its q needs parameters with one column that do not read the data"});
+        return require_one_column(site_kl(site), what.view());
+    } else {
+        return site_kl(site);
     }
 }
 
@@ -127,16 +179,29 @@ constexpr bool multiplies_score() {
     return contains_node<Term, Site>() && !(own_kl && kl_is_analytic<Site>());
 }
 
-// The sum of the terms whose surrogate weight includes Site, chosen by type at compile time.
-template <class Site, class... Terms>
-auto downstream_cost(const std::tuple<Terms...>& terms) {
-    static constexpr std::array<bool, sizeof...(Terms)> keep{multiplies_score<Terms, Site>()...};
-    static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t{multiplies_score<Terms, Site>()});
-    static_assert(count > 0, "ppl: internal: a score-function site with no cost term downstream of it.");
-    static constexpr auto positions = true_positions<count>(keep);
-    return [&]<std::size_t... J>(std::index_sequence<J...>) {
-        return sum_all(std::get<positions[J]>(terms)...);
-    }(std::make_index_sequence<count>{});
+// The cost that a site's surrogate weight multiplies: the terms whose expressions contain the site,
+// chosen by type at compile time. Global flags the per-dataset terms (global sites' KLs). A local
+// site's weight holds one column per data point; a global site's is one number, the per-data-point
+// cost mean_batch(local terms) + (1/N) (global terms).
+template <class Site, bool... Global, class... Terms>
+auto downstream_cost(term_flags<Global...>, const std::tuple<Terms...>& terms) {
+    static_assert(sizeof...(Global) == sizeof...(Terms), "ppl: internal: one scope flag per cost term.");
+    constexpr bool any_local = (false || ... || (multiplies_score<Terms, Site>() && !Global));
+    constexpr bool any_global = (false || ... || (multiplies_score<Terms, Site>() && Global));
+    static_assert(any_local || any_global, "ppl: internal: a score-function site with no cost term downstream of it.");
+    using local_terms = term_flags<(multiplies_score<Terms, Site>() && !Global)...>;
+    using global_terms = term_flags<(multiplies_score<Terms, Site>() && Global)...>;
+    if constexpr (!is_global_site_v<Site>) {
+        static_assert(!any_global, "ppl: a global site's q or prior reads a local site; a value drawn once per "
+                                   "dataset cannot depend on one data point's draw: make both sites global.");
+        return sum_kept(local_terms{}, terms);
+    } else if constexpr (!any_global) {
+        return batch_mean(sum_kept(local_terms{}, terms));
+    } else if constexpr (!any_local) {
+        return global_weight_input * sum_kept(global_terms{}, terms);
+    } else {
+        return batch_mean(sum_kept(local_terms{}, terms)) + global_weight_input * sum_kept(global_terms{}, terms);
+    }
 }
 
 // One term per observation: -log p(x_k | ...) per data point.
@@ -157,11 +222,62 @@ const Matrix& replicate_columns(const Batch& batch, Eigen::Index copies, Matrix&
     return buffer;
 }
 
-// The random sites (let nodes) of the model behind some observations, in evaluation order.
+// The lets that a site's prior reads (its parameters' closures); priors are not operands of the site.
+template <class Prior>
+struct prior_lets {
+    using type = let_set<type_list<>, false>;  // a prior without expression parameters (uniform_categorical())
+};
+template <class F, class... P>
+struct prior_lets<distribution<F, P...>> {
+    using type = typename merge_all<typename closure<P>::type...>::type;
+};
+template <class Site>
+using prior_lets_t = typename prior_lets<std::remove_cvref_t<decltype(std::declval<typename Site::info_type>().prior)>>::type;
+
+// Sites plus the sites their priors read (a hierarchy: z ~ N(m, 1) with m a site of its own), those
+// first, until no prior adds one; the depth of the recursion is the depth of the hierarchy.
+template <class Sites>
+struct with_prior_sites;
+template <class... S>
+struct with_prior_sites<type_list<S...>> {
+    using merged = filter_t<is_site_let, typename merge_all<prior_lets_t<S>..., let_set<type_list<S...>, false>>::type::lets>;
+    using type = typename std::conditional_t<merged::size == sizeof...(S), std::type_identity<merged>, with_prior_sites<merged>>::type;
+};
+
+// The random sites (let nodes) of the model behind some observations: those the likelihoods read,
+// and those their priors read.
 template <class... Observations>
-using model_sites_t = filter_t<
+using model_sites_t = typename with_prior_sites<filter_t<
     is_site_let,
-    lets_of_t<decltype(let<"elbo:nll">(std::apply(sum_all, reconstruction_terms(std::declval<const std::tuple<Observations...>&>()))))>>;
+    lets_of_t<decltype(let<"elbo:nll">(std::apply(sum_all, reconstruction_terms(std::declval<const std::tuple<Observations...>&>()))))>>>::type;
+
+// True when the prior of the site Holder reads the let Let.
+template <class Holder, class Let>
+constexpr bool prior_reads() {
+    return std::is_base_of_v<let_key<Let>, members<typename prior_lets_t<Holder>::lets>>;
+}
+
+// The site S: in the likelihoods' expression, or else in the prior of a site that reads it.
+template <class S, class Root, class... Known>
+const S& find_site(const Root& root, type_list<Known...> known) {
+    if constexpr (depends_on_v<Root, S>) {
+        return find_let<S>(root);
+    } else {
+        static constexpr std::array<bool, sizeof...(Known)> reads{prior_reads<Known, S>()...};
+        static_assert(any_of(reads), "ppl: internal: a site that neither the likelihoods nor any prior reads.");
+        using holder = at_t<true_positions<1>(reads)[0], type_list<Known...>>;
+        return std::apply(
+            [](const auto&... p) -> const S& {
+                const S* found = nullptr;
+                ([&] {
+                    if constexpr (depends_on_v<std::remove_cvref_t<decltype(p)>, S>)
+                        if (found == nullptr) found = &find_let<S>(p);
+                }(), ...);
+                return *found;
+            },
+            find_site<holder>(root, known).info.prior.params);
+    }
+}
 
 // True when predicate.operator()<estimator>() holds for some site of the list.
 template <class... S>
@@ -199,31 +315,36 @@ public:
     /// True when a site uses rebar or relax: each batch is laid out in rebar_layout::blocks column blocks.
     static constexpr bool has_rebar_sites = filter_t<detail::is_rebar_site, sites_type>::size > 0;
 
+    /// The sites drawn once per dataset (sample<"w", global>), whose KL enters once per dataset.
+    using global_sites_type = filter_t<detail::is_global_site, sites_type>;
+    static constexpr bool has_global_sites = global_sites_type::size > 0;
+    static constexpr bool has_local_sites = global_sites_type::size < site_count;
+
 private:
     static constexpr Eigen::Index column_blocks = has_rebar_sites ? rebar_layout::blocks : 1;
 
     // The site's score-function surrogate, or nothing for other estimators.
-    template <class Site, class Terms>
+    template <class Site, class Global, class Terms>
     static auto surrogate(const Site& site, const Terms& terms, baseline_state* state) {
         using E = estimator_of<Site>;
         if constexpr (is_score_function_v<E>) {
             auto log_q = column_sum(log_prob(site.info.q, site));
             return std::tuple{make_expr(ops::score_surrogate_op<typename E::baseline>{}, log_q,
-                                        stop_gradient(detail::downstream_cost<Site>(terms)),
+                                        stop_gradient(detail::downstream_cost<Site>(Global{}, terms)),
                                         state_leaf<baseline_state>{state})};
         } else if constexpr (is_conditional_relaxation_v<E>) {
             using noise = detail::let_named_t<concat(fixed_string{"rebar:noise."}, let_name_of<Site>), Site>;
             return std::tuple{make_expr(ops::rebar_surrogate_op<site_family_t<Site>, control_network_t<E>>{site.info.q.settings},
                                         std::get<0>(site.info.q.params), stop_gradient(site), find_let<noise>(site),
-                                        detail::downstream_cost<Site>(terms), state_leaf<baseline_state>{state})};
+                                        detail::downstream_cost<Site>(Global{}, terms), state_leaf<baseline_state>{state})};
         } else if constexpr (is_arm_v<E>) {
             using noise = detail::let_named_t<concat(fixed_string{"arm:noise."}, let_name_of<Site>), Site>;
             return std::tuple{make_expr(ops::arm_surrogate_op{}, std::get<0>(site.info.q.params),
-                                        stop_gradient(detail::downstream_cost<Site>(terms)), find_let<noise>(site),
+                                        stop_gradient(detail::downstream_cost<Site>(Global{}, terms)), find_let<noise>(site),
                                         state_leaf<baseline_state>{state})};
         } else if constexpr (is_disarm_v<E>) {
             return std::tuple{make_expr(ops::disarm_surrogate_op{}, std::get<0>(site.info.q.params), stop_gradient(site),
-                                        stop_gradient(detail::downstream_cost<Site>(terms)),
+                                        stop_gradient(detail::downstream_cost<Site>(Global{}, terms)),
                                         state_leaf<baseline_state>{state})};
         } else {
             return std::tuple<>{};  // pathwise and relaxed sites; a vimco site only draws (see value_and_grad)
@@ -237,15 +358,28 @@ private:
             return batch_mean(nll);
         } else {
             return [&]<class... S>(type_list<S...>) {
-                auto kls = std::tuple{let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::site_kl(find_let<S>(nll)))...};
-                auto kl = let<"elbo:kl">(std::apply(detail::sum_all, kls));
+                auto kls = std::tuple{let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::scoped_kl(detail::find_site<S>(nll, sites_type{})))...};
+                using local_sites = detail::term_flags<!is_global_site_v<S>...>;
+                using global_sites = detail::term_flags<is_global_site_v<S>...>;
+                // the per-data-point part: one column per data point (and per sample and block)
+                auto per_point = [&] {
+                    if constexpr (!has_local_sites) {
+                        return nll;
+                    } else {
+                        auto kl = let<"elbo:kl">(detail::sum_kept(local_sites{}, kls));
+                        // rebar: only block 0 (the exact samples) is the model's cost; the relaxed blocks enter through the surrogate
+                        if constexpr (has_rebar_sites) return nll * input<"rebar:block_weight">() + input<"beta">() * kl;
+                        else return nll + input<"beta">() * kl;
+                    }
+                }();
                 auto loss = [&] {
-                    // rebar: only block 0 (the exact samples) is the model's cost; the relaxed blocks enter through the surrogate
-                    if constexpr (has_rebar_sites) return batch_mean(nll * input<"rebar:block_weight">() + input<"beta">() * kl);
-                    else return batch_mean(nll + input<"beta">() * kl);
+                    if constexpr (!has_global_sites) return batch_mean(per_point);
+                    else return batch_mean(per_point) + input<"beta">() * detail::global_weight_input *
+                                                            let<"elbo:kl_global">(detail::sum_kept(global_sites{}, kls));
                 }();
                 auto terms = std::tuple_cat(reconstruction, kls);
-                auto surrogates = std::tuple_cat(surrogate(find_let<S>(nll), terms, states + index_of_v<S, sites_type>)...);
+                using global_terms = decltype(detail::after_false(std::index_sequence_for<Observations...>{}, global_sites{}));
+                auto surrogates = std::tuple_cat(surrogate<S, global_terms>(detail::find_site<S>(nll, sites_type{}), terms, states + index_of_v<S, sites_type>)...);
                 if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
                 else return loss + std::apply(detail::sum_all, surrogates);
             }(sites_type{});
@@ -284,6 +418,13 @@ public:
                           (!has_rebar_sites || detail::all_pathwise_but_rebar(sites_type{})),
                       "ppl: a model with a rebar or relax site may hold only pathwise sites besides it (one such site per "
                       "model): its five column blocks would mix with another discrete estimator's samples.");
+        static_assert(!(has_global_sites && has_rebar_sites),
+                      "ppl: a model with a rebar or relax site lays out five column blocks per data point, which a global "
+                      "site's single draw would straddle: make the other sites local.");
+        if (settings_.dataset_size < 0) fail("dataset size is ", settings_.dataset_size, "; it must be at least 1 (or 0 when not given)");
+        if (has_global_sites && settings_.dataset_size < 1)
+            fail("the model has a global site, whose KL enters once per dataset: give the dataset size, "
+                 "elbo(elbo_settings{.dataset_size = N}, ...); got ", settings_.dataset_size);
         if (has_rebar_sites && settings_.samples != 1)
             fail("a rebar or relax site lays out its own five blocks per data point: build the objective with samples = 1; got ",
                  settings_.samples, " samples");
@@ -413,12 +554,38 @@ private:
         const auto scored = [&](const matrix& m) {
             return static_cast<double>(m.leftCols(has_rebar_sites ? points : m.cols()).mean());
         };
+        check_site_columns(sites_type{}, points);
         double nll = scored(graph_.template value<"elbo:nll">()), kl = 0;
-        if constexpr (site_count > 0) kl = scored(graph_.template value<"elbo:kl">());
+        if constexpr (has_local_sites) kl = scored(graph_.template value<"elbo:kl">());
+        if constexpr (has_global_sites)
+            kl += static_cast<double>(graph_.template value<"elbo:kl_global">()(0, 0)) / static_cast<double>(settings_.dataset_size);
         return {nll + kl, loss};
     }
 
+    // A local site's KL has one column per data point; one column for the whole batch would count
+    // it once per data point, the silent mistake of a global value declared local.
+    template <class... S>
+    void check_site_columns(type_list<S...>, Eigen::Index points) const {
+        const Eigen::Index columns = graph_.template value<"elbo:nll">().cols();
+        ([&] {
+            if constexpr (!is_global_site_v<S>) {
+                const auto& kl = graph_.template value<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>();
+                if (kl.cols() != columns)
+                    fail("site ", S::name, " draws ", kl.cols(), " value(s) for a batch of ", points,
+                         " data points: give q one column per data point, or declare a value shared by the whole "
+                         "dataset global, sample<\"", S::name, "\", global>(...), so that its KL counts once");
+            }
+        }(), ...);
+    }
+
     void bind_settings(Eigen::Index points) {
+        if (settings_.dataset_size > 0 && points > settings_.dataset_size)
+            fail("the batch holds ", points, " data points, more than the dataset size ", settings_.dataset_size,
+                 " the objective was built with");
+        if constexpr (has_global_sites) {
+            global_weight_(0, 0) = static_cast<scalar>(1.0 / static_cast<double>(settings_.dataset_size));
+            graph_.template set<"elbo:global_weight">(global_weight_);
+        }
         if constexpr (has_rebar_sites) bind_control_variate(filter_t<detail::is_rebar_site, sites_type>{}, points);
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"beta">()) graph_.template set<"beta">(beta_);
@@ -437,6 +604,7 @@ private:
     std::array<baseline_state, site_count> states_{};
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), hard_ = matrix::Zero(1, 1), replicated_;
+    matrix global_weight_ = matrix::Ones(1, 1);  // 1/N for the global sites' KL terms
     std::vector<matrix> named_buffers_;  // the named inputs' copies when a step lays out several
     matrix control_ = matrix::Ones(1, 3), block_weight_;  // rebar's [tau, probe tau, eta] and the block weights
 };

@@ -73,10 +73,10 @@ private:
         return [&]<class... S>(type_list<S...>) {
             auto log_w = [&] {
                 if constexpr (sizeof...(S) == 0) return let<"iwae:log_w">(-nll);
-                else return let<"iwae:log_w">((detail::site_log_ratio(find_let<S>(nll)) + ...) - nll);
+                else return let<"iwae:log_w">((detail::site_log_ratio(detail::find_site<S>(nll, sites_type{})) + ...) - nll);
             }();
             auto loss = batch_mean(-let<"iwae:bound">(log_mean_exp(log_w, samples)));
-            auto surrogates = std::tuple_cat(surrogate(find_let<S>(nll), log_w, samples)...);
+            auto surrogates = std::tuple_cat(surrogate(detail::find_site<S>(nll, sites_type{}), log_w, samples)...);
             if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
             else return loss + std::apply(detail::sum_all, surrogates);
         }(sites_type{});
@@ -107,6 +107,9 @@ public:
           graph_(build(std::tuple<Observations...>{std::move(observed)...}, samples_)) {
         static_assert(is_input_v<data_input>,
                       "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
+        static_assert(filter_t<detail::is_global_site, sites_type>::size == 0,
+                      "ppl: iwae(K, ...) weighs K joint draws per data point, which a global site (one draw per dataset) "
+                      "does not have: train and score a model with global sites with elbo(elbo_settings{.dataset_size = N}, ...).");
     }
     iwae_objective(const iwae_objective&) = delete;
     iwae_objective& operator=(const iwae_objective&) = delete;

@@ -11,13 +11,15 @@
 #include "ppl/dist/family.hpp"
 #include "ppl/dist/kl.hpp"
 #include "ppl/estimators/policy.hpp"
+#include "ppl/infer/scope.hpp"
 
 namespace ppl {
 
-/// What a site node carries besides its value: the estimator, q and the prior.
-template <class Estimator, class Q, class Prior>
+/// What a site node carries besides its value: the estimator, the scope, q and the prior.
+template <class Estimator, class Q, class Prior, class Scope = local>
 struct site_info {
     using estimator = Estimator;
+    using scope = Scope;
     using family = family_of<Q>;
     Q q;
     Prior prior;
@@ -25,12 +27,19 @@ struct site_info {
 
 template <class T>
 inline constexpr bool is_site_v = false;
-template <fixed_string Name, class Operand, class Estimator, class Q, class Prior>
-inline constexpr bool is_site_v<let_node<Name, Operand, site_info<Estimator, Q, Prior>>> = true;
+template <fixed_string Name, class Operand, class Estimator, class Q, class Prior, class Scope>
+inline constexpr bool is_site_v<let_node<Name, Operand, site_info<Estimator, Q, Prior, Scope>>> = true;
 
 /// The estimator chosen for a site: `estimator_of<decltype(z)>`.
 template <class Site>
 using estimator_of = typename std::remove_cvref_t<Site>::info_type::estimator;
+
+/// The scope of a site: local (one draw per data point) or global (one per dataset).
+template <class Site>
+using scope_of = typename std::remove_cvref_t<Site>::info_type::scope;
+
+template <class Site>
+inline constexpr bool is_global_site_v = std::is_same_v<scope_of<Site>, global>;
 
 /// The distribution family of a site.
 template <class Site>
@@ -59,18 +68,28 @@ auto share_parameters(const D& d, std::index_sequence<I...>) {
 
 /// A random site named Name with posterior q and prior `prior`. The estimator is the family's
 /// default (see estimators/policy.hpp) unless one is requested: sample<"c", straight_through>(...).
-/// An illegal request is a compile error that says what to write instead.
-template <fixed_string Name, class Requested = use_default, distribution_expression Q, distribution_expression Prior>
+/// The site is local (one draw per data point) unless declared global: sample<"w", global>(...),
+/// whose q has one column and whose KL enters once per dataset. Estimator and scope may come in
+/// either order. An illegal request is a compile error that says what to write instead.
+template <fixed_string Name, class First = use_default, class Second = use_default, distribution_expression Q,
+          distribution_expression Prior>
 [[nodiscard]] auto sample(const Q& q, const Prior& prior) {
+    using request = detail::site_request<First, Second>;
     using family = family_of<Q>;
-    using estimator = estimator_for<family, Requested>;
+    using estimator = estimator_for<family, typename request::estimator>;
+    using scope = typename request::scope;
     if constexpr (is_relaxation_v<estimator>)
         static_assert(std::is_same_v<family_of<Prior>, family>,
                       "ppl: a relaxed site computes its KL term from the categorical q, so its prior must be "
                       "of the same family (uniform_categorical() or categorical(...)).");
+    if constexpr (std::is_same_v<scope, global>)
+        static_assert(detail::legal_for_global_site<estimator>(),
+                      "ppl: a global site draws once per dataset, so it takes pathwise, gumbel_softmax, straight_through "
+                      "or score_function with the none or moving_average baseline; rebar, relax, disarm, arm, vimco and "
+                      "leave_one_out work on samples per data point: make the site local or choose one of those.");
     auto shared_q = detail::share_parameters<Name>(q, std::make_index_sequence<std::tuple_size_v<decltype(q.params)>>{});
     auto value = estimator::template value<Name>(shared_q, temperature_input);
-    using info = site_info<estimator, decltype(shared_q), Prior>;
+    using info = site_info<estimator, decltype(shared_q), Prior, scope>;
     return let_node<Name, decltype(value), info>{{{std::move(value)}}, info{std::move(shared_q), prior}};
 }
 

@@ -36,9 +36,30 @@ struct check_op : same_shape {
     }
 };
 
+/// y = a, after checking when the graph is bound that a has a single column; `what` is the error.
+struct one_column_op {
+    static constexpr std::string_view name = "one_column";
+    std::string_view what;  // says what the single column stands for and how to fix it
+    [[nodiscard]] shape infer(const shape& a) const {
+        if (a.cols != 1) fail(what, " (it has ", a.cols, " columns)");
+        return a;
+    }
+    void forward(auto& y, const auto& a) const { y = a; }
+    // da = dy
+    void backward(const auto&, const auto& dy, const auto& da, const auto&) const {
+        if constexpr (wants_adjoint<decltype(da)>) da.accumulate(dy);
+    }
+};
+
 }  // namespace ppl::ops
 
 namespace ppl {
+
+/// a, checked once per batch shape: it must have one column (else a ppl::error says `what`).
+template <node A>
+[[nodiscard]] constexpr auto require_one_column(A&& a, std::string_view what) {
+    return make_expr(ops::one_column_op{what}, std::forward<A>(a));
+}
 
 /// a, checked on every pass: its entries must be finite (else a ppl::error names `what`).
 template <node A>
