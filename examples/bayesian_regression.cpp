@@ -10,7 +10,6 @@
 // The guide, free parameters only: q(log_scale) = N(a, softplus(b)), q(w) = N(m, softplus(r)).
 #include <Eigen/Cholesky>
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -128,48 +127,25 @@ int run(const examples::train_options& options, bool check) {
         std::cout << objective.describe();
         return 0;
     }
-    if (options.resume || options.binarize || options.variance_every != 0 || options.kl_warmup != 0 || options.limit != 0)
-        fail("--resume, --binarize, --variance-every, --kl-warmup and --limit do not apply to bayesian_regression, "
-             "which trains in seconds on its own data set");
+    if (options.binarize || options.variance_every != 0 || options.kl_warmup != 0 || options.limit != 0)
+        fail("--binarize, --variance-every, --kl-warmup and --limit do not apply to bayesian_regression, "
+             "which trains on its own data set");
     if (options.batch < 1 || options.batch > train_points)
         fail("--batch is ", options.batch, "; it must lie in [1, ", train_points, "] (the training set's size)");
     set_threads(options.threads);
+    if (!options.out.empty()) std::filesystem::create_directories(options.out);
     const data_set data = make_data();
-    adam optimiser{objective.parameters(), {.lr = options.lr}};
-    batches loader({data.x_train, data.y_train}, options.batch);
-    random_stream order{options.seed}, noise{options.seed + 1};
-    // iterate averaging over the last quarter of the epochs: the guide's estimate without Adam's jitter
-    const int average_from = options.epochs - std::max(1, options.epochs / 4);
-    std::vector<Eigen::MatrixXd> average;
-    int averaged = 0;
-    for (int epoch = 0; epoch < options.epochs; ++epoch) {
-        const auto start = std::chrono::steady_clock::now();
-        loader.shuffle(order);
-        double train_total = 0;
-        for (Eigen::Index k = 0; k < loader.count(); ++k) {
-            loader.get(k);
-            train_total += objective.value_and_grad({{"x", loader.input(0)}, {"y", loader.input(1)}}, noise).neg_elbo;
-            optimiser.step();
-        }
-        random_stream evaluation{options.seed + 1000 + static_cast<std::uint64_t>(epoch)};
-        const double test = objective.forward({{"x", data.x_test}, {"y", data.y_test}}, evaluation).neg_elbo;
-        if (epoch >= average_from) {
-            const auto params = objective.parameters();
-            if (average.empty())
-                for (auto* p : params) average.push_back(Eigen::MatrixXd::Zero(p->value.rows(), p->value.cols()));
-            for (std::size_t k = 0; k < params.size(); ++k) average[k] += params[k]->value.cast<double>();
-            ++averaged;
-        }
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::cout << std::fixed << std::setprecision(4) << "epoch=" << epoch + 1
-                  << " train_neg_elbo=" << train_total / static_cast<double>(loader.count()) << " test_neg_elbo=" << test
-                  << " seconds=" << seconds << std::endl;
-    }
-    if (averaged == 0) return 0;
-    {
-        const auto params = objective.parameters();
-        for (std::size_t k = 0; k < params.size(); ++k) params[k]->value = (average[k] / averaged).cast<float>();
-    }
+    // the library's training loop; the guide it leaves is the average of the last quarter's iterates
+    trainer fit{objective, {.epochs = options.epochs,
+                            .batch = options.batch,
+                            .seed = options.seed,
+                            .adam = {.lr = options.lr},
+                            .checkpoint = options.out.empty() ? "" : (std::filesystem::path(options.out) / "checkpoint.ppl").string(),
+                            .resume = options.resume,
+                            .average_from = options.epochs - std::max(1, options.epochs / 4) + 1,
+                            .progress = false}};  // an epoch is 10 steps: a bar per epoch would only be noise
+    fit.run({{"x", data.x_train}, {"y", data.y_train}}, {{"x", data.x_test}, {"y", data.y_test}});
+    if (options.epochs == 0) return 0;
     const auto [w_exact, scale_exact] = exact_posterior(data.x_train, data.y_train);
     double worst_mean = 0, worst_sd = 0;
     std::ostringstream table;

@@ -2,10 +2,8 @@
 #include "support/training.hpp"
 
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
@@ -73,7 +71,7 @@ std::optional<int> command_line::parse(int argc, char** argv) {
     return std::nullopt;
 }
 
-// ---- progress and checkpoint helpers ---------------------------------------------------------
+// ---- helpers ---------------------------------------------------------------------------------
 
 namespace {
 
@@ -81,100 +79,6 @@ namespace {
 // numbers, and a resumed run recreates the same stream from the key alone.
 random_stream keyed_stream(std::uint64_t seed, std::int64_t key, std::uint64_t purpose) {
     return random_stream{seed + 1000003ull * std::uint64_t(key + 1), purpose};
-}
-
-/// Progress on stderr, e.g. "epoch 3 [####....] 120/468 batches, neg_elbo 101.23": redrawn in
-/// place on a terminal, every quarter otherwise.
-class progress {
-public:
-    progress(std::string label, Eigen::Index total, std::string unit, std::string value_name)
-        : label_(std::move(label)), unit_(std::move(unit)), value_name_(std::move(value_name)), total_(total),
-          terminal_(isatty(STDERR_FILENO) != 0) {}
-    void update(Eigen::Index done, double running_value) const {
-        const Eigen::Index quarter = std::max<Eigen::Index>(total_ / 4, 1);
-        if (!terminal_ && done % quarter != 0 && done != total_) return;
-        const int width = 30, filled = static_cast<int>(width * done / total_);
-        std::cerr << (terminal_ ? "\r" : "") << "  " << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
-                  << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total_ << " "
-                  << unit_ << ", " << value_name_ << " " << std::fixed << std::setprecision(2) << running_value
-                  << std::defaultfloat << (terminal_ ? "" : "\n") << std::flush;
-        if (terminal_ && done == total_) std::cerr << "\r" << std::string(100, ' ') << "\r" << std::flush;
-    }
-
-private:
-    std::string label_, unit_, value_name_;
-    Eigen::Index total_;
-    bool terminal_;
-};
-
-// The baselines' state as text: bit patterns, so that a resume continues exactly.
-std::string baselines_text(std::span<const baseline_state> states) {
-    std::ostringstream out;
-    for (const auto& s : states) out << std::bit_cast<std::uint64_t>(s.value) << ' ' << s.started << ' ';
-    return out.str();
-}
-void restore_baselines(const std::string& text, std::span<baseline_state> states) {
-    std::istringstream in(text);
-    for (auto& s : states) {
-        std::uint64_t bits = 0;
-        in >> bits >> s.started;
-        s.value = std::bit_cast<double>(bits);
-    }
-}
-
-// The learned control variates (rebar's eta, log tau and their Adam moments), as bit patterns.
-std::string control_variates_text(std::span<const baseline_state> states) {
-    std::ostringstream out;
-    for (const auto& s : states) {
-        const auto& c = s.control;
-        for (const double v : {c.eta, c.log_tau, c.first_moment[0], c.first_moment[1], c.second_moment[0], c.second_moment[1]})
-            out << std::bit_cast<std::uint64_t>(v) << ' ';
-        out << c.steps << ' ';
-    }
-    return out.str();
-}
-void restore_control_variates(const std::string& text, std::span<baseline_state> states) {
-    std::istringstream in(text);
-    for (auto& s : states) {
-        auto& c = s.control;
-        for (double* v : {&c.eta, &c.log_tau, &c.first_moment[0], &c.first_moment[1], &c.second_moment[0], &c.second_moment[1]}) {
-            std::uint64_t bits = 0;
-            in >> bits;
-            *v = std::bit_cast<double>(bits);
-        }
-        in >> c.steps;
-    }
-    if (!in) fail("the checkpoint's control_variates entry is damaged");
-}
-
-// relax's control networks (rho, its Adam steps and moments, per site; empty for other sites), as bit patterns.
-std::string control_networks_text(std::span<const baseline_state> states) {
-    std::ostringstream out;
-    for (const auto& s : states) {
-        const auto& c = s.control;
-        out << c.network.size() << ' ' << c.network_steps << ' ';
-        for (const Eigen::VectorXd* v : {&c.network, &c.network_first_moment, &c.network_second_moment})
-            for (Eigen::Index k = 0; k < c.network.size(); ++k) out << std::bit_cast<std::uint64_t>((*v)(k)) << ' ';
-    }
-    return out.str();
-}
-void restore_control_networks(const std::string& text, std::span<baseline_state> states) {
-    std::istringstream in(text);
-    for (auto& s : states) {
-        auto& c = s.control;
-        Eigen::Index size = -1;
-        in >> size >> c.network_steps;
-        if (!in || size < 0 || size > (Eigen::Index{1} << 30)) fail("the checkpoint's control_networks entry is damaged");
-        for (Eigen::VectorXd* v : {&c.network, &c.network_first_moment, &c.network_second_moment}) {
-            v->resize(size);
-            for (Eigen::Index k = 0; k < size; ++k) {
-                std::uint64_t bits = 0;
-                in >> bits;
-                (*v)(k) = std::bit_cast<double>(bits);
-            }
-        }
-    }
-    if (!in) fail("the checkpoint's control_networks entry is damaged");
 }
 
 // The options no flag parser can check alone; before anything is built from them.
@@ -232,7 +136,7 @@ struct training_session::state {
     Eigen::Index test_batch = 0, test_count = 0;
     // the running epoch
     std::chrono::steady_clock::time_point start;
-    std::optional<progress> bar;
+    std::optional<progress_bar> bar;
     double total = 0;
     Eigen::Index done = 0;
 };
@@ -261,9 +165,7 @@ training_session::training_session(const train_options& o, std::vector<parameter
         restore_training_state(c, s.params, s.optimiser);
         std::istringstream(c.value("rng.shuffle")) >> s.shuffle_rng;
         std::istringstream(c.value("rng.noise")) >> noise_rng_;
-        restore_baselines(c.value("baselines"), s.baselines);
-        if (c.text.contains("control_variates")) restore_control_variates(c.value("control_variates"), s.baselines);
-        if (c.text.contains("control_networks")) restore_control_networks(c.value("control_networks"), s.baselines);
+        restore_estimator_state(c, s.baselines);
         first_epoch_ = std::stoi(c.value("epoch"));
         std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
     }
@@ -377,9 +279,7 @@ void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) 
     noise << noise_rng_;
     c.text["rng.shuffle"] = shuffle.str();
     c.text["rng.noise"] = noise.str();
-    c.text["baselines"] = baselines_text(s.baselines);
-    c.text["control_variates"] = control_variates_text(s.baselines);
-    c.text["control_networks"] = control_networks_text(s.baselines);
+    store_estimator_state(c, s.baselines);
     c.text["epoch"] = std::to_string(epoch + 1);
     save_checkpoint(s.checkpoint_path, c);
 }
