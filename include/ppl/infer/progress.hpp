@@ -14,24 +14,26 @@ namespace ppl {
 /// Redrawn in place on a terminal; on a pipe or file, one line at every quarter, so that logs stay short.
 class progress_bar {
 public:
-    progress_bar(std::string label, Eigen::Index total, std::string unit, std::string value_name)
-        : label_(std::move(label)), unit_(std::move(unit)), value_name_(std::move(value_name)),
-          total_(std::max<Eigen::Index>(total, 1)), terminal_(isatty(STDERR_FILENO) != 0) {}
+    /// Draws on `out`, standard error unless given.
+    progress_bar(std::string label, Eigen::Index total, std::string unit, std::string value_name, std::ostream& out = std::cerr)
+        : label_(std::move(label)), unit_(std::move(unit)), value_name_(std::move(value_name)), out_(&out),
+          total_(std::max<Eigen::Index>(total, 1)), terminal_(&out == &std::cerr && isatty(STDERR_FILENO) != 0) {}
 
     /// Shows `done` of the total and the running value of the loop.
     void update(Eigen::Index done, double running_value) const {
         const Eigen::Index quarter = std::max<Eigen::Index>(total_ / 4, 1);
         if (!terminal_ && done % quarter != 0 && done != total_) return;
         const int width = 30, filled = static_cast<int>(width * std::min(done, total_) / total_);
-        std::cerr << (terminal_ ? "\r" : "") << "  " << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
+        *out_ << (terminal_ ? "\r" : "") << "  " << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
                   << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total_ << " "
                   << unit_ << ", " << value_name_ << " " << std::fixed << std::setprecision(2) << running_value
                   << std::defaultfloat << (terminal_ ? "" : "\n") << std::flush;
-        if (terminal_ && done == total_) std::cerr << "\r" << std::string(100, ' ') << "\r" << std::flush;
+        if (terminal_ && done == total_) *out_ << "\r" << std::string(100, ' ') << "\r" << std::flush;
     }
 
 private:
     std::string label_, unit_, value_name_;
+    std::ostream* out_;
     Eigen::Index total_;
     bool terminal_;
 };
