@@ -441,12 +441,7 @@ public:
     /// backward passes, and leaves d loss / d p in every parameter's grad.
     template <class Batch, class Noise>
     step_result value_and_grad(const Batch& batch, Noise& noise, step_options options = {}) {
-        static_assert(!has_vimco_sites, "ppl: vimco is the score function of a K-sample bound: train with "
-                                        "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
-        const step_result r = forward(batch, noise, options);
-        graph_.backward();
-        if constexpr (has_rebar_sites) adapt_control_variate(filter_t<detail::is_rebar_site, sites_type>{});
-        return r;
+        return backward_after(forward(batch, noise, options));
     }
 
     /// The same step for a model that reads several inputs, each bound by name, for example
@@ -454,12 +449,7 @@ public:
     /// data point each (the columns of X and Y belong together).
     template <class Noise>
     step_result value_and_grad(named_inputs inputs, Noise& noise, step_options options = {}) {
-        static_assert(!has_vimco_sites, "ppl: vimco is the score function of a K-sample bound: train with "
-                                        "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
-        const step_result r = forward(inputs, noise, options);
-        graph_.backward();
-        if constexpr (has_rebar_sites) adapt_control_variate(filter_t<detail::is_rebar_site, sites_type>{});
-        return r;
+        return backward_after(forward(inputs, noise, options));
     }
 
     /// The forward pass only (evaluation).
@@ -502,6 +492,15 @@ public:
     }
 
 private:
+    // The second half of a training step: the backward pass after the forward pass that gave r.
+    step_result backward_after(step_result r) {
+        static_assert(!has_vimco_sites, "ppl: vimco is the score function of a K-sample bound: train with "
+                                        "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
+        graph_.backward();
+        if constexpr (has_rebar_sites) adapt_control_variate(filter_t<detail::is_rebar_site, sites_type>{});
+        return r;
+    }
+
     template <fixed_string Site, class... S>
     static void terms_of(std::vector<std::string_view>& names, type_list<S...>) {
         (terms_of_site<Site, S>(names, filter_t<detail::is_cost_term, lets_of_t<loss_type>>{}), ...);
