@@ -13,14 +13,20 @@ import matplotlib.pyplot as plt
 runs = json.load(open(sys.argv[1]))["benchmarks"]
 times = {}
 for b in runs:
-    m = re.match(r"BM_(VaeStep|CatVaeStep)/(\w+)/(\d+)$", b["name"])
-    if m and b.get("run_type", "iteration") == "iteration":
-        times[(m.group(1), m.group(2), int(m.group(3)))] = b["real_time"]  # microseconds
+    # one run per benchmark, or the median of --benchmark_repetitions (named .../real_time_median)
+    m = re.match(r"BM_(VaeStep|CatVaeStep)/(\w+)/(\d+)(/real_time)?(_median)?$", b["name"])
+    if not m:
+        continue
+    if b.get("run_type", "iteration") == "aggregate" and b.get("aggregate_name") != "median":
+        continue
+    times[(m.group(1), m.group(2), int(m.group(3)))] = b["real_time"]  # microseconds
+if not times:
+    sys.exit("plot_benchmarks: no BM_VaeStep or BM_CatVaeStep results in " + sys.argv[1])
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, model in zip(axes, ["VaeStep", "CatVaeStep"]):
     batches = sorted({k[2] for k in times if k[0] == model})
-    impls = [i for i in ["ppl", "manual", "libtorch"] if any(k[1] == i for k in times)]
+    impls = [i for i in ["floor", "ppl_fused", "ppl", "manual", "libtorch"] if any(k[1] == i for k in times)]
     width = 0.8 / max(len(impls), 1)
     for j, impl in enumerate(impls):
         values = [times.get((model, impl, b), 0) for b in batches]

@@ -207,9 +207,10 @@ step_options training_session::settings(double tau) const {
     return {.tau = tau, .beta = std::min(1.0, warm)};
 }
 
+adam& training_session::optimiser() { return state_->optimiser; }
+
 void training_session::finish_step(double neg_elbo) {
     state& s = *state_;
-    s.optimiser.step();
     s.total += neg_elbo;
     ++s.done;
     s.bar->update(s.done, s.total / double(s.done));

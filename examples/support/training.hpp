@@ -112,7 +112,9 @@ public:
     [[nodiscard]] random_stream& noise() { return noise_rng_; }
     /// The step's settings: the temperature, and the KL weight of --kl-warmup.
     [[nodiscard]] step_options settings(double tau) const;
-    /// Takes the Adam step on the gradients just computed, and updates the progress bar.
+    /// The optimiser, for the step fused into the backward sweep (objective.train_step).
+    [[nodiscard]] adam& optimiser();
+    /// Counts the step (its Adam update was fused into it) and updates the progress bar.
     void finish_step(double neg_elbo);
 
     /// The noise of the --variance-every draws at the current step: a stream of its own, so that
@@ -224,7 +226,8 @@ int train(Model& model, const train_options& options) {
             const Eigen::MatrixXf& batch = session.train_batch(k);
             if (options.variance_every > 0 && session.steps() % options.variance_every == 0)
                 measure_gradient_variance(model, session, batch, session.settings(tau), options);
-            const step_result r = model.train.value_and_grad(batch, session.noise(), session.settings(tau));
+            // Adam steps each parameter inside the backward sweep, as soon as its gradient is final
+            const step_result r = model.train.train_step(batch, session.noise(), session.optimiser(), session.settings(tau));
             session.finish_step(r.neg_elbo);
         }
         // the discrete model's bound: relaxed sites draw exact one-hot samples (SPEC section 8)

@@ -6,6 +6,7 @@
 #include "ppl/core/graph.hpp"
 #include "ppl/core/let.hpp"
 #include "ppl/core/node.hpp"
+#include "ppl/core/parallel.hpp"
 #include "ppl/core/random.hpp"
 #include "ppl/core/schedule.hpp"
 #include "ppl/core/shape.hpp"

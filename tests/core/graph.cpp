@@ -1,9 +1,11 @@
 // Tests include/ppl/core/graph.hpp: binding, passes, and the errors it raises.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <ppl/ppl.hpp>
+#include <vector>
 
 using namespace ppl;
 using Catch::Contains;
@@ -77,6 +79,52 @@ TEST_CASE("graph: a parameter without a path to the loss gets a zero gradient", 
     graph g{sum(param(a) * param(a)) + sum(param(unused)) * 0.0};
     g.value_and_grad();
     CHECK(a.grad(0, 0) == 4.0);
+    CHECK(unused.grad.isZero());
+}
+
+TEST_CASE("graph: backward(on_final) hands over each parameter once, after its last reader", "[core][graph]") {
+    random_stream rng{9};
+    dense shared{3, 3, rng, "shared"}, head{3, 2, rng, "head"};
+    basic_parameter<float> unused("unused", 2, 2);
+    unused.grad.setOnes();
+    // `shared` is read by two layers; moving a parameter the moment it is handed over must not
+    // change any gradient computed after it
+    const auto model = [&] {
+        auto x = input<"x">();
+        return sum(square(head(relu(shared(relu(shared(x))))))) + sum(param(unused)) * 0.0;
+    };
+    const Eigen::MatrixXf x = Eigen::MatrixXf::Random(3, 5);
+    graph plain{model()};
+    plain.set<"x">(x);
+    plain.value_and_grad();
+    std::vector<Eigen::MatrixXf> expected;
+    for (auto* p : plain.parameters()) expected.push_back(p->grad);
+    const std::vector<Eigen::MatrixXf> values = [&] {
+        std::vector<Eigen::MatrixXf> v;
+        for (auto* p : plain.parameters()) v.push_back(p->value);
+        return v;
+    }();
+
+    graph fused{model()};
+    fused.set<"x">(x);
+    fused.forward();
+    std::vector<parameter*> handed;
+    std::vector<Eigen::MatrixXf> seen;
+    fused.backward([&](parameter& p) {
+        handed.push_back(&p);
+        seen.push_back(p.grad);
+        p.value.array() += 1000.0f;  // a reader still to come would now compute a wrong gradient
+    });
+    const auto params = fused.parameters();
+    REQUIRE(handed.size() == params.size());  // each once, the unreachable one too
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        const auto at = std::find(handed.begin(), handed.end(), params[k]);
+        REQUIRE(at != handed.end());
+        const std::size_t h = static_cast<std::size_t>(at - handed.begin());
+        CHECK(seen[h] == expected[k]);             // final when handed over, bit for bit
+        CHECK(params[k]->grad == expected[k]);     // and not changed after
+        params[k]->value = values[k];
+    }
     CHECK(unused.grad.isZero());
 }
 

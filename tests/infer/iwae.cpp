@@ -115,6 +115,24 @@ TEST_CASE("iwae: pathwise gradients of -L_K match finite differences at fixed no
                                       {model.a.grad, model.b.grad, model.log_s.grad});
 }
 
+TEST_CASE("iwae: train_step fuses Adam into the backward sweep, bit-identical to the two calls", "[infer][iwae]") {
+    linear_gaussian one, two;
+    auto unfused = iwae(5, one.observation());
+    auto fused = iwae(5, two.observation());
+    basic_adam<double> opt_one{unfused.parameters(), {.lr = 1e-2}}, opt_two{fused.parameters(), {.lr = 1e-2}};
+    const Eigen::MatrixXd x = data_points();
+    random_stream noise_one{21}, noise_two{21};
+    for (int step = 0; step < 20; ++step) {
+        unfused.value_and_grad(x, noise_one);
+        opt_one.step();
+        fused.train_step(x, noise_two, opt_two);
+    }
+    CHECK(one.a.value == two.a.value);
+    CHECK(one.b.value == two.b.value);
+    CHECK(one.log_s.value == two.log_s.value);
+    CHECK(one.a.value(0, 0) != 0.3);  // it trained
+}
+
 TEST_CASE("iwae: bad sample counts are a ppl::error", "[infer][iwae]") {
     linear_gaussian model;
     CHECK_THROWS_WITH(iwae(0, model.observation()), Catch::Contains("iwae needs at least 1 sample"));

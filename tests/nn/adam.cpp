@@ -42,6 +42,39 @@ TEST_CASE("adam and sgd refuse bad options and non-finite gradients", "[nn][adam
     CHECK(p.value == before);  // nothing was changed by the refused step
 }
 
+TEST_CASE("adam and sgd: the step split into begin_step and update(p) is step(), bit for bit", "[nn][adam][sgd]") {
+    parameter a("a", 3, 4), b("b", 5, 1), other("other", 2, 2);
+    random_stream rng{4};
+    const auto fill = [&](parameter& p) {
+        for (Eigen::Index i = 0; i < p.value.size(); ++i) p.value(i) = float(rng.normal()), p.grad(i) = float(rng.normal());
+    };
+    fill(a), fill(b), fill(other);
+    parameter a2 = a, b2 = b, other2 = other;
+    adam whole{{&a, &b}, {.lr = 0.01}}, split{{&a2, &b2}, {.lr = 0.01}};
+    sgd whole_sgd{{&a, &b}, {.lr = 0.1}}, split_sgd{{&a2, &b2}, {.lr = 0.1}};
+    for (int t = 0; t < 3; ++t) {
+        whole.step();
+        split.begin_step();
+        split.update(b2), split.update(other2), split.update(a2);  // any order; `other` is not trained
+        whole_sgd.step();
+        split_sgd.begin_step();
+        split_sgd.update(a2), split_sgd.update(b2);
+    }
+    CHECK(a2.value == a.value);
+    CHECK(b2.value == b.value);
+    CHECK(other2.value == other.value);
+    CHECK(split.steps() == whole.steps());
+    CHECK(split.first_moments()[0] == whole.first_moments()[0]);
+    CHECK(split.second_moments()[1] == whole.second_moments()[1]);
+
+    b2.grad(2, 0) = std::numeric_limits<float>::quiet_NaN();
+    const parameter::matrix before = b2.value;
+    split.begin_step();
+    CHECK_THROWS_WITH(split.update(b2), Catch::Contains("'b'") && Catch::Contains("not finite"));
+    CHECK(b2.value == before);  // the refused parameter did not move
+    CHECK_THROWS_WITH(split_sgd.update(b2), Catch::Contains("'b'"));
+}
+
 TEST_CASE("sgd: p <- p - lr * grad", "[nn][sgd]") {
     basic_parameter<double> p("p", 1, 1);
     p.value(0, 0) = 1.0;

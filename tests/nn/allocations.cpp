@@ -65,3 +65,29 @@ TEST_CASE("a training step of a two-layer model allocates nothing after the firs
     Eigen::internal::set_is_malloc_allowed(true);
     CHECK(allocations.load() - before == 0);
 }
+
+TEST_CASE("with Adam fused into the backward sweep and two loop threads, a step still allocates nothing", "[nn][allocations]") {
+    random_stream rng{1};
+    dense enc{784, 400, rng, "enc"}, dec{400, 784, rng, "dec"};
+    auto x = input<"x">();
+    auto h = let<"h">(relu(enc(x)));
+    graph g{batch_mean(bce_with_logits(dec(h), x)) + 1e-3 * mean(square(h))};
+    adam opt{g.parameters(), {}};
+    Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(784, 128).array() + 1) / 2;
+    g.set<"x">(batch);
+    set_loop_threads(2);  // (one thread without OpenMP)
+    const auto fused_step = [&] {
+        g.forward();
+        opt.begin_step();
+        g.backward([&](parameter& p) { opt.update(p); });
+    };
+    fused_step();  // the first step sizes every buffer and starts the thread team
+
+    const long before = allocations.load();
+    Eigen::internal::set_is_malloc_allowed(false);
+    for (int step = 0; step < 10; ++step) fused_step();
+    Eigen::internal::set_is_malloc_allowed(true);
+    set_loop_threads(1);
+    CHECK(allocations.load() - before == 0);
+    CHECK(opt.steps() == 11);
+}

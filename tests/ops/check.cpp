@@ -24,6 +24,16 @@ TEST_CASE("check: a value that breaks its rule is a ppl::error that gives it", "
     p.value(0, 0) = std::numeric_limits<double>::quiet_NaN();
     graph finite{sum(require_finite(param(p), "normal loc"))};
     CHECK_THROWS_WITH(finite.forward(), Catch::Contains("normal loc is nan") && Catch::Contains("it must be finite"));
+    // the vectorised first pass must not let through what each rule refuses: infinities and NaN
+    dparameter q{"q", 1, 3};
+    q.value << 0.5, std::numeric_limits<double>::infinity(), 0.25;
+    graph positive_inf{sum(require_positive(param(q), "rate"))};
+    CHECK_THROWS_WITH(positive_inf.forward(), Catch::Contains("rate is inf at row 0, column 1; it must be finite"));
+    q.value(0, 1) = -std::numeric_limits<double>::infinity();
+    graph unit_inf{sum(require_unit_interval(param(q), "probability"))};
+    CHECK_THROWS_WITH(unit_inf.forward(), Catch::Contains("probability is -inf"));
+    q.value(0, 1) = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH(unit_inf.forward(), Catch::Contains("probability is nan"));
 }
 
 TEST_CASE("check: require_one_column refuses several columns when the graph is bound", "[ops][check]") {

@@ -1,6 +1,9 @@
 #pragma once
 // Where a backward rule writes an operand's adjoint.
+#include <Eigen/Core>
 #include <type_traits>
+
+#include "ppl/core/parallel.hpp"
 
 namespace ppl {
 
@@ -28,6 +31,20 @@ struct adjoint_sink {
         f(*target, *fresh);
         *fresh = false;
     }
+
+    /// accumulate() of a rows x cols contribution, computed in column pieces on ppl's loop threads:
+    /// columns(begin, count) gives the contribution's columns [begin, begin + count).
+    template <class Columns>
+    void accumulate_columns(Eigen::Index rows, Eigen::Index cols, Columns&& columns) const {
+        const bool assign = *fresh;
+        if (assign && (target->rows() != rows || target->cols() != cols)) target->resize(rows, cols);
+        parallel_columns(rows, cols, [&](Eigen::Index begin, Eigen::Index count) {
+            auto piece = target->middleCols(begin, count);
+            if (assign) piece.noalias() = columns(begin, count);
+            else piece.noalias() += columns(begin, count);
+        });
+        *fresh = false;
+    }
 };
 
 /// The sink of an operand that no parameter depends on: rules skip it at compile time.
@@ -36,6 +53,8 @@ struct no_adjoint {
     void accumulate(const Expression&) const {}
     template <class F>
     void accumulate_pieces(F&&) const {}
+    template <class Columns>
+    void accumulate_columns(Eigen::Index, Eigen::Index, Columns&&) const {}
 };
 
 /// True when a backward rule should compute this operand's adjoint.

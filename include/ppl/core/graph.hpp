@@ -31,6 +31,13 @@ struct no_parameter {
 };
 }  // namespace detail
 
+namespace detail {
+// backward()'s callback when no update is fused into the sweep.
+struct ignore_parameter {
+    void operator()(const auto&) const {}
+};
+}  // namespace detail
+
 /// The noise source of graphs without random nodes: asking it for noise is an error.
 struct no_noise {
     template <class Matrix>
@@ -192,18 +199,27 @@ public:
     }
 
     /// Runs the backward pass of the last forward(): writes every parameter's gradient.
-    void backward() {
+    void backward() { backward(detail::ignore_parameter{}); }
+
+    /// The backward pass, calling on_final(p) for each parameter p as soon as its gradient is
+    /// final: when the sweep reaches p's first leaf, every node that reads p is done, and p.grad is
+    /// still in cache (an optimiser's update fused into the sweep, see elbo::train_step).
+    template <class OnFinal>
+    void backward(OnFinal&& on_final) {
         fresh_.fill(true);
         for (std::size_t s : parameter_slots) parameter_at(s).grad_fresh = true;
         adjoints_[root_storage].setOnes();
         fresh_[root_storage] = false;
         auto b = buffers();
-        for (std::size_t i = slot_count; i-- > 0;)
-            if (backward_rules[i] != nullptr) backward_rules[i](b, places[i].data());
-        for (std::size_t s : parameter_slots) {
-            auto& p = parameter_at(s);
-            if (p.grad_fresh) p.grad.setZero();  // no path from the loss: its gradient is zero
-            p.grad_fresh = false;
+        for (std::size_t i = slot_count; i-- > 0;) {
+            if (backward_rules[i] != nullptr) {
+                backward_rules[i](b, places[i].data());
+            } else if (final_at_[i]) {
+                auto& p = parameter_at(i);
+                if (p.grad_fresh) p.grad.setZero();  // no path from the loss: its gradient is zero
+                p.grad_fresh = false;
+                on_final(p);
+            }
         }
     }
 
@@ -405,6 +421,12 @@ private:
 
     void link() {
         if constexpr (well_formed) sched::link(root_, objects_);
+        // a parameter's gradient is final at its lowest leaf slot: every reader comes after it
+        for (std::size_t k = 0; k < parameter_count; ++k) {
+            bool seen = false;
+            for (std::size_t j = 0; j < k; ++j) seen = seen || &parameter_at(parameter_slots[j]) == &parameter_at(parameter_slots[k]);
+            final_at_[parameter_slots[k]] = !seen;
+        }
     }
     template <class Other>
     void take_state(Other&& other) {
@@ -472,6 +494,7 @@ private:
     std::array<matrix, slot_count> adjoints_{};
     std::array<shape, slot_count> shapes_{};
     std::array<bool, slot_count> fresh_{};
+    std::array<bool, slot_count> final_at_{};
     std::array<binding, input_count> bindings_{};
     std::array<shape, input_count> bound_shapes_{};
     bool bound_ = false;

@@ -24,7 +24,7 @@ struct bernoulli_family {
     static constexpr auto param_names = std::tuple{fixed_string{"logits"}};
     using settings = no_settings;
 
-    static auto log_prob(no_settings, const auto& logits, auto&& x) { return -bce_with_logits(logits, x); }
+    static auto log_prob(no_settings, const auto& logits, auto&& x) { return bernoulli_log_likelihood(logits, x); }
     template <fixed_string Site>
     static auto draw(no_settings, const auto& logits) {
         return stop_gradient(hard_threshold(logits + noise_like<Site>(noise_kind::logistic, logits), 0.0));

@@ -452,6 +452,24 @@ public:
         return backward_after(forward(inputs, noise, options));
     }
 
+    /// value_and_grad(batch, noise, options) then optimiser.step(), with the update fused into the
+    /// backward sweep: each parameter steps as soon as its gradient is final, while it is in cache.
+    /// Bit-identical to the two calls. Optimiser: begin_step() and update(parameter&), as adam has.
+    template <class Batch, class Noise, class Optimiser>
+    step_result train_step(const Batch& batch, Noise& noise, Optimiser& optimiser, step_options options = {}) {
+        const step_result r = forward(batch, noise, options);
+        optimiser.begin_step();
+        return backward_after(r, [&optimiser](auto& p) { optimiser.update(p); });
+    }
+
+    /// train_step with several inputs bound by name (see value_and_grad).
+    template <class Noise, class Optimiser>
+    step_result train_step(named_inputs inputs, Noise& noise, Optimiser& optimiser, step_options options = {}) {
+        const step_result r = forward(inputs, noise, options);
+        optimiser.begin_step();
+        return backward_after(r, [&optimiser](auto& p) { optimiser.update(p); });
+    }
+
     /// The forward pass only (evaluation).
     template <class Batch, class Noise>
     step_result forward(const Batch& batch, Noise& noise, step_options options = {}) {
@@ -493,10 +511,11 @@ public:
 
 private:
     // The second half of a training step: the backward pass after the forward pass that gave r.
-    step_result backward_after(step_result r) {
+    template <class OnFinal = detail::ignore_parameter>
+    step_result backward_after(step_result r, OnFinal on_final = {}) {
         static_assert(!has_vimco_sites, "ppl: vimco is the score function of a K-sample bound: train with "
                                         "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
-        graph_.backward();
+        graph_.backward(on_final);
         if constexpr (has_rebar_sites) adapt_control_variate(filter_t<detail::is_rebar_site, sites_type>{});
         return r;
     }

@@ -155,7 +155,30 @@ public:
         return r;
     }
 
+    /// value_and_grad then optimiser.step(), the update fused into the backward sweep (bit-identical;
+    /// see elbo's train_step).
+    template <class Batch, class Noise, class Optimiser>
+    step_result train_step(const Batch& batch, Noise& noise, Optimiser& optimiser, step_options options = {}) {
+        check_trainable();
+        if (options.beta != 1.0) fail("iwae has no KL weight to anneal; beta is ", options.beta, " but must be 1");
+        return backward_fused(forward(batch, noise), optimiser);
+    }
+    /// train_step with several inputs bound by name.
+    template <class Noise, class Optimiser>
+    step_result train_step(named_inputs inputs, Noise& noise, Optimiser& optimiser, step_options options = {}) {
+        check_trainable();
+        if (options.beta != 1.0) fail("iwae has no KL weight to anneal; beta is ", options.beta, " but must be 1");
+        return backward_fused(forward(inputs, noise), optimiser);
+    }
+
 private:
+    template <class Optimiser>
+    step_result backward_fused(step_result r, Optimiser& optimiser) {
+        optimiser.begin_step();
+        graph_.backward([&optimiser](auto& p) { optimiser.update(p); });
+        return r;
+    }
+
     static constexpr void check_trainable() {
         static_assert(!has_relaxed_sites,
                       "ppl: iwae(K, ...) trains pathwise and vimco sites. A relaxed site (gumbel_softmax, straight_through) "

@@ -43,6 +43,7 @@ struct trainer_options {
     bool resume = false;          // continue from `checkpoint` with the numbers of an unbroken run
     int average_from = 0;         // from this epoch on (1-based), average the iterates (Polyak-Ruppert); 0: off
     bool progress = true;         // a progress bar on standard error
+    bool fused_update = true;     // Adam steps each parameter inside the backward sweep (bit-identical, faster)
 };
 
 /// What one epoch reports, per data point.
@@ -97,8 +98,12 @@ private:
             double total = 0;
             for (Eigen::Index k = 0; k < loader.count(); ++k) {
                 loader.get(k);
-                total += objective_.value_and_grad({{train[I].name, loader.input(I)}...}, noise_).neg_elbo;
-                optimiser_.step();
+                if (options_.fused_update) {
+                    total += objective_.train_step({{train[I].name, loader.input(I)}...}, noise_, optimiser_).neg_elbo;
+                } else {
+                    total += objective_.value_and_grad({{train[I].name, loader.input(I)}...}, noise_).neg_elbo;
+                    optimiser_.step();
+                }
                 if (bar) bar->update(k + 1, total / static_cast<double>(k + 1));
             }
             epoch_record record{.epoch = epoch + 1, .train_neg_elbo = total / static_cast<double>(loader.count())};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "ppl/core/parallel.hpp"
 #include "ppl/nn/optimizer.hpp"
 
 namespace ppl {
@@ -38,29 +39,31 @@ public:
         }
     }
 
+    /// One step over every parameter, after a backward pass.
     void step() {
         check_gradients(params_);
+        begin_step();
+        for (std::size_t k = 0; k < params_.size(); ++k) update_at(k);
+    }
+
+    /// A step fused into a backward sweep: begin_step(), then update(p) for each parameter as soon
+    /// as its gradient is final (graph::backward(on_final), elbo::train_step). It runs step()'s
+    /// arithmetic per parameter, so the result is bit-identical. A non-finite gradient is a
+    /// ppl::error before that parameter moves; parameters updated earlier in the sweep keep the step.
+    void begin_step() {
         ++steps_;
         const double correction1 = 1 - std::pow(options_.beta1, static_cast<double>(steps_));
         const double correction2 = 1 - std::pow(options_.beta2, static_cast<double>(steps_));
-        const auto b1 = static_cast<Scalar>(options_.beta1), b2 = static_cast<Scalar>(options_.beta2);
-        const auto c1 = static_cast<Scalar>(1 - options_.beta1), c2 = static_cast<Scalar>(1 - options_.beta2);
-        const auto step_size = static_cast<Scalar>(options_.lr / correction1);
-        const auto inverse_root_correction2 = static_cast<Scalar>(1 / std::sqrt(correction2));
-        const auto eps = static_cast<Scalar>(options_.eps);
+        step_size_ = static_cast<Scalar>(options_.lr / correction1);
+        inverse_root_correction2_ = static_cast<Scalar>(1 / std::sqrt(correction2));
+    }
+    /// Updates p if this optimiser trains it (see begin_step).
+    void update(basic_parameter<Scalar>& p) {
         for (std::size_t k = 0; k < params_.size(); ++k) {
-            auto& p = *params_[k];
-            // chunks small enough for L1, so the three updates cost one pass over memory
-            constexpr Eigen::Index chunk = 1024;
-            for (Eigen::Index start = 0; start < p.value.size(); start += chunk) {
-                const Eigen::Index n = std::min(chunk, p.value.size() - start);
-                using chunk_array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
-                const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> g(p.grad.data() + start, n);
-                chunk_array m(first_[k].data() + start, n), v(second_[k].data() + start, n), value(p.value.data() + start, n);
-                m = b1 * m + c1 * g;
-                v = b2 * v + c2 * g.square();
-                value -= step_size * m / (v.sqrt() * inverse_root_correction2 + eps);
-            }
+            if (params_[k] != &p) continue;
+            check_gradient(p);
+            update_at(k);
+            return;
         }
     }
 
@@ -82,10 +85,34 @@ public:
     [[nodiscard]] const std::vector<matrix>& second_moments() const { return second_; }
 
 private:
+    // m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, p <- p - step m / (sqrt(v) / sqrt(c2) + eps),
+    // in chunks small enough for L1, so the three updates cost one pass over memory
+    void update_at(std::size_t k) {
+        auto& p = *params_[k];
+        const auto b1 = static_cast<Scalar>(options_.beta1), b2 = static_cast<Scalar>(options_.beta2);
+        const auto c1 = static_cast<Scalar>(1 - options_.beta1), c2 = static_cast<Scalar>(1 - options_.beta2);
+        const auto eps = static_cast<Scalar>(options_.eps);
+        constexpr Eigen::Index chunk = 1024;
+        const Eigen::Index size = p.value.size(), chunks = (size + chunk - 1) / chunk;
+        // the chunks split among ppl's loop threads: each entry's arithmetic is the same on any count
+        parallel_pieces(chunks, 16, [&](Eigen::Index first, Eigen::Index count) {
+            for (Eigen::Index c = first; c < first + count; ++c) {
+                const Eigen::Index start = c * chunk, n = std::min(chunk, size - start);
+                using chunk_array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+                const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> g(p.grad.data() + start, n);
+                chunk_array m(first_[k].data() + start, n), v(second_[k].data() + start, n), value(p.value.data() + start, n);
+                m = b1 * m + c1 * g;
+                v = b2 * v + c2 * g.square();
+                value -= step_size_ * m / (v.sqrt() * inverse_root_correction2_ + eps);
+            }
+        });
+    }
+
     std::vector<basic_parameter<Scalar>*> params_;
     adam_options options_;
     std::vector<matrix> first_, second_;
     std::int64_t steps_ = 0;
+    Scalar step_size_ = 0, inverse_root_correction2_ = 0;
 };
 
 using adam = basic_adam<float>;

@@ -23,6 +23,18 @@ public:
         for (auto* p : params_) p->value -= static_cast<Scalar>(options_.lr) * p->grad;
     }
 
+    /// The step fused into a backward sweep (see basic_adam::begin_step): nothing to prepare.
+    void begin_step() {}
+    /// Updates p if this optimiser trains it, as soon as its gradient is final.
+    void update(basic_parameter<Scalar>& p) {
+        for (auto* q : params_) {
+            if (q != &p) continue;
+            check_gradient(p);
+            p.value -= static_cast<Scalar>(options_.lr) * p.grad;
+            return;
+        }
+    }
+
 private:
     std::vector<basic_parameter<Scalar>*> params_;
     sgd_options options_;

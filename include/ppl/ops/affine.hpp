@@ -1,8 +1,10 @@
 #pragma once
 // The affine map of a dense layer, fused into one node: one product plus a broadcast bias.
+#include <Eigen/Core>
 #include <utility>
 
 #include "ppl/core/node.hpp"
+#include "ppl/core/parallel.hpp"
 #include "ppl/ops/elementwise.hpp"
 #include "ppl/ops/product.hpp"
 
@@ -21,7 +23,8 @@ struct affine_op {
     }
     void forward(auto& y, const auto& w, const auto& b, const auto& x) const {
         y.resize(w.rows(), x.cols());
-        y.colwise() = b.col(0);  // the bias first: the product then adds onto it, saving a pass
+        // the bias first: the product then adds onto it, saving a pass
+        parallel_columns(y.rows(), y.cols(), [&](Eigen::Index j, Eigen::Index n) { y.middleCols(j, n).colwise() = b.col(0); });
         add_product(y, w, x);
     }
     // dW = dy x^T, db = sum over the batch of dy, dx = W^T dy

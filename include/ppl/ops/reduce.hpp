@@ -1,9 +1,11 @@
 #pragma once
 // Reductions to a 1x1 value: sum, mean, and the mean over the batch of per-sample sums.
+#include <Eigen/Core>
 #include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
+#include "ppl/core/parallel.hpp"
 #include "ppl/ops/elementwise.hpp"
 
 namespace ppl::ops {
@@ -46,10 +48,16 @@ struct batch_mean_op : reduction<by_batch> {
 struct column_sum_op {
     static constexpr std::string_view name = "column_sum";
     shape infer(const shape& a) const { return {1, a.cols}; }
-    void forward(auto& y, const auto& a) const { y.noalias() = a.colwise().sum(); }
+    void forward(auto& y, const auto& a) const {
+        parallel_columns(a.rows(), a.cols(), [&](Eigen::Index j, Eigen::Index n) {
+            y.middleCols(j, n).noalias() = a.middleCols(j, n).colwise().sum();
+        });
+    }
     // da_ij = dy_j
     void backward(const auto&, const auto& dy, const auto& da, const auto& a) const {
-        if constexpr (wants_adjoint<decltype(da)>) da.accumulate(dy.replicate(a.rows(), 1));
+        da.accumulate_columns(a.rows(), a.cols(), [&](Eigen::Index j, Eigen::Index n) {
+            return dy.middleCols(j, n).replicate(a.rows(), 1);
+        });
     }
 };
 

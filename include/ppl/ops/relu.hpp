@@ -1,12 +1,13 @@
 #pragma once
 // relu(a) = max(a, 0), elementwise.
-#include <type_traits>
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <utility>
 
 #include "ppl/core/node.hpp"
+#include "ppl/core/parallel.hpp"
 #include "ppl/ops/elementwise.hpp"
 
 namespace ppl::ops {
@@ -14,11 +15,18 @@ namespace ppl::ops {
 /// y = max(a, 0)
 struct relu_op : same_shape {
     static constexpr std::string_view name = "relu";
-    void forward(auto& y, const auto& a) const { y.array() = a.array().max(typename std::decay_t<decltype(y)>::Scalar(0)); }
+    void forward(auto& y, const auto& a) const {
+        parallel_columns(a.rows(), a.cols(), [&](Eigen::Index j, Eigen::Index n) {
+            y.middleCols(j, n).array() = a.middleCols(j, n).array().max(typename std::decay_t<decltype(y)>::Scalar(0));
+        });
+    }
     // da = dy where a > 0, else 0
     void backward([[maybe_unused]] const auto& y, const auto& dy, const auto& da,
                   [[maybe_unused]] const auto& a) const {
-        if constexpr (wants_adjoint<decltype(da)>) da.accumulate(((a.array() > 0).select(dy.array(), 0)).matrix());
+        if constexpr (wants_adjoint<decltype(da)>)
+            da.accumulate_columns(a.rows(), a.cols(), [&](Eigen::Index j, Eigen::Index n) {
+                return (a.middleCols(j, n).array() > 0).select(dy.middleCols(j, n).array(), 0).matrix();
+            });
     }
 };
 

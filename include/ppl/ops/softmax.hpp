@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "ppl/core/node.hpp"
+#include "ppl/core/parallel.hpp"
 #include "ppl/ops/elementwise.hpp"
 
 namespace ppl::ops {
@@ -28,11 +29,14 @@ inline shape grouped_shape(const shape& a, group_layout layout) {
     return a;
 }
 
-/// Calls f(column, first_row) for every group of every column.
+/// Calls f(column, first_row) for every group of every column, the columns split among ppl's loop
+/// threads (each group is one thread's, so the result does not depend on the thread count).
 template <class F>
 inline void for_each_group(Eigen::Index rows, Eigen::Index cols, Eigen::Index classes, F&& f) {
-    for (Eigen::Index j = 0; j < cols; ++j)
-        for (Eigen::Index g = 0; g < rows; g += classes) f(j, g);
+    parallel_columns(rows, cols, [&](Eigen::Index first, Eigen::Index count) {
+        for (Eigen::Index j = first; j < first + count; ++j)
+            for (Eigen::Index g = 0; g < rows; g += classes) f(j, g);
+    }, 4096);
 }
 
 /// Writes value into piece, or adds it, as the sink asked.
