@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes the results that docs/benchmarks.md reports into docs/benchmarks/:
 # the VAE step (floor, ppl fused and unfused, manual Eigen, libtorch; 1 and 2 threads), the step-time
-# targets, 10 epochs end to end against PyTorch, the variance study with its
+# targets, 10 epochs end to end against PyTorch, data-parallel scaling over MPI processes, the
+# variance study with its
 # independent PyTorch check, the compile-time benchmark, and the PyTorch-from-Python step times.
 # Usage: bench/run_all.sh   (after cmake --preset release && cmake --build --preset release)
 set -euo pipefail
@@ -20,6 +21,7 @@ for run in 1 2; do
   /usr/bin/python3 bench/speed_targets.py --json "$out/speed_targets_run$run.json" | tee "$out/speed_targets_run$run.md"
 done
 bench/end_to_end.sh 10 | tee "$out/end_to_end.txt"
+bench/mpi_scaling.sh 128 300 | tee "$out/mpi_scaling.txt"
 "$bin/variance_study" --logits 1.0,0.5,0.2,0.0,-0.2,-0.5,-1.0,-1.5 --rewards 1,2,3,4,5,6,7,8 --trials 200 \
   --samples 1,10,100,1000 --json "$out/variance_study.json" --table "$out/variance_study.md" --png "$out/variance_study.png"
 /usr/bin/python3 bench/peers/variance_check.py "$out/variance_study.json" | tee "$out/variance_check.txt"

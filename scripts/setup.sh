@@ -10,6 +10,7 @@ packages=(
   libpng-dev zlib1g-dev                  # image grids, gzipped data
   dataset-fashion-mnist                  # the real data set
   libtorch-dev python3-torch             # the benchmarks' peers (libtorch in C++, PyTorch in Python)
+  libopenmpi-dev openmpi-bin             # data-parallel training over processes (mpirun)
   python3 python3-matplotlib             # the generated test model; the benchmarks' plots
   gzip time                              # bad-input tests damage data copies; compile-time benchmark
 )

@@ -10,6 +10,9 @@
 #include <sstream>
 
 #include "support/image_grid.hpp"
+#ifdef PPL_EXAMPLES_WITH_MPI
+#include <ppl/parallel/mpi.hpp>
+#endif
 
 namespace ppl::examples {
 
@@ -81,9 +84,31 @@ random_stream keyed_stream(std::uint64_t seed, std::int64_t key, std::uint64_t p
     return random_stream{seed + 1000003ull * std::uint64_t(key + 1), purpose};
 }
 
+// The processes of this run: set by guarded_main when mpirun started the program.
+#ifdef PPL_EXAMPLES_WITH_MPI
+mpi_world* world = nullptr;
+#endif
+int process_rank() {
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (world != nullptr) return world->rank();
+#endif
+    return 0;
+}
+int process_count() {
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (world != nullptr) return world->size();
+#endif
+    return 1;
+}
+// Only rank 0 prints, draws pictures and writes the checkpoint.
+bool root() { return process_rank() == 0; }
+
 // The options no flag parser can check alone; before anything is built from them.
 const train_options& checked(const train_options& o) {
     if (o.batch < 1) fail("--batch ", o.batch, " must be at least 1");
+    if (o.batch % process_count() != 0)
+        fail("--batch ", o.batch, " does not split evenly over ", process_count(), " processes; give a batch that ",
+             process_count(), " divides (e.g. ", (o.batch / process_count() + 1) * process_count(), ")");
     if (!std::isfinite(o.lr) || o.lr <= 0) fail("learning rate --lr is ", o.lr, "; it must be a positive finite number");
     return o;
 }
@@ -134,6 +159,9 @@ struct training_session::state {
     Eigen::MatrixXf binary_batch;
     std::string checkpoint_path;
     Eigen::Index test_batch = 0, test_count = 0;
+#ifdef PPL_EXAMPLES_WITH_MPI
+    std::optional<data_parallel<float>> replicas;  // with several processes
+#endif
     // the running epoch
     std::chrono::steady_clock::time_point start;
     std::optional<progress_bar> bar;
@@ -143,7 +171,8 @@ struct training_session::state {
 
 training_session::training_session(const train_options& o, std::vector<parameter*> params,
                                    std::span<baseline_state> baselines)
-    : state_(std::make_unique<state>(o, std::move(params), baselines)), noise_rng_(o.seed, 2) {
+    // each process draws its own noise: stream 2 for rank 0 (a single process's), 2 + 1000 r for rank r
+    : state_(std::make_unique<state>(o, std::move(params), baselines)), noise_rng_(o.seed, 2 + 1000ull * std::uint64_t(process_rank())) {
     state& s = *state_;
     set_threads(o.threads);
     if (!o.out.empty()) std::filesystem::create_directories(o.out);
@@ -151,8 +180,10 @@ training_session::training_session(const train_options& o, std::vector<parameter
 
     s.data = load_fashion_mnist(o.data);
     if (o.limit > 0 && o.limit < s.data.train_images.cols()) s.data.train_images = s.data.train_images.leftCols(o.limit).eval();
-    std::cerr << "data: " << s.data.train_images.cols() << " training and " << s.data.test_images.cols()
-              << " test images from " << o.data << (o.binarize ? ", binarized" : "") << "\n";
+    if (root())
+        std::cerr << "data: " << s.data.train_images.cols() << " training and " << s.data.test_images.cols()
+                  << " test images from " << o.data << (o.binarize ? ", binarized" : "")
+                  << (process_count() > 1 ? ", " + std::to_string(process_count()) + " processes" : "") << "\n";
     if (o.binarize) {
         // one fixed draw, whatever --seed, so that every run is scored on the same binary test set
         random_stream test_rng{20261127, 7};
@@ -164,11 +195,22 @@ training_session::training_session(const train_options& o, std::vector<parameter
         const checkpoint c = load_checkpoint(s.checkpoint_path);
         restore_training_state(c, s.params, s.optimiser);
         std::istringstream(c.value("rng.shuffle")) >> s.shuffle_rng;
-        std::istringstream(c.value("rng.noise")) >> noise_rng_;
+        const std::string processes = c.text.contains("processes") ? c.value("processes") : "1";
+        if (processes != std::to_string(process_count()))
+            fail("the checkpoint was written by a run of ", processes, " processes; resume it with as many (mpirun -np ",
+                 processes, "), since each process's noise stream continues from it");
+        std::istringstream(c.value(process_rank() == 0 ? std::string("rng.noise")
+                                                       : "rng.noise.rank" + std::to_string(process_rank()))) >> noise_rng_;
         restore_estimator_state(c, s.baselines);
         first_epoch_ = std::stoi(c.value("epoch"));
-        std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
+        if (root()) std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
     }
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (process_count() > 1) {
+        s.replicas.emplace(*world, s.params);
+        s.replicas->broadcast_parameters();  // every process starts from rank 0's parameters
+    }
+#endif
     s.train_batches.emplace(s.data.train_images, o.batch);
     s.test_batch = std::min<Eigen::Index>(500, s.data.test_images.cols());
     s.test_count = s.test_batch > 0 ? s.data.test_images.cols() / s.test_batch : 0;
@@ -185,7 +227,7 @@ void training_session::begin_epoch(int epoch) {
     s.train_batches->shuffle(s.shuffle_rng);
     // a stream per epoch, so that a resumed run draws the same binary images
     s.binarize_rng = keyed_stream(s.options.seed, epoch, 5);
-    s.bar.emplace("epoch " + std::to_string(epoch + 1), steps_per_epoch(), "batches", "neg_elbo");
+    if (root()) s.bar.emplace("epoch " + std::to_string(epoch + 1), steps_per_epoch(), "batches", "neg_elbo");
     s.total = 0;
     s.done = 0;
 }
@@ -209,11 +251,29 @@ step_options training_session::settings(double tau) const {
 
 adam& training_session::optimiser() { return state_->optimiser; }
 
+int training_session::processes() const { return process_count(); }
+
+Eigen::Map<const Eigen::MatrixXf> training_session::process_columns(const Eigen::MatrixXf& batch) const {
+    const Eigen::Index count = batch.cols() / process_count();
+    return {batch.data() + process_rank() * count * batch.rows(), batch.rows(), count};
+}
+
+void training_session::average_and_step() {
+    state& s = *state_;
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (s.replicas) {
+        s.replicas->average_gradients();
+        s.replicas->average_estimator_state(s.baselines);
+    }
+#endif
+    s.optimiser.step();
+}
+
 void training_session::finish_step(double neg_elbo) {
     state& s = *state_;
     s.total += neg_elbo;
     ++s.done;
-    s.bar->update(s.done, s.total / double(s.done));
+    if (s.bar) s.bar->update(s.done, s.total / double(s.done));
 }
 
 Eigen::Index training_session::test_batch_count() const { return state_->test_count; }
@@ -232,6 +292,7 @@ random_stream training_session::variance_stream() const {
 }
 
 void training_session::report_variance(std::string_view site, std::string_view estimator, double value) const {
+    if (!root()) return;
     std::cout << "grad_variance step=" << steps() << " site=" << site << " estimator=" << estimator
               << " value=" << std::setprecision(6) << value << std::defaultfloat << std::endl;
 }
@@ -249,15 +310,18 @@ void training_session::likelihood_progress(Eigen::Index done, double running) {
     state& s = *state_;
     if (done == 0) {
         s.start = std::chrono::steady_clock::now();
-        s.bar.emplace("-log p(x), K=" + std::to_string(s.options.eval_samples), test_image_count(), "test images",
+        s.bar.reset();
+        if (root())
+            s.bar.emplace("-log p(x), K=" + std::to_string(s.options.eval_samples), test_image_count(), "test images",
                       "mean");
         return;
     }
-    s.bar->update(done, running);
+    if (s.bar) s.bar->update(done, running);
 }
 
 void training_session::report_likelihood(double value) {
     const state& s = *state_;
+    if (!root()) return;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
     std::cout << "test_neg_log_likelihood=" << std::fixed << std::setprecision(3) << value
               << " samples=" << s.options.eval_samples << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat
@@ -267,25 +331,38 @@ void training_session::report_likelihood(double value) {
 void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) {
     state& s = *state_;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
-    std::cout << "epoch=" << epoch + 1 << " train_neg_elbo=" << std::fixed << std::setprecision(3)
-              << s.total / double(std::max<Eigen::Index>(s.done, 1)) << " test_neg_elbo=" << evaluation.test_neg_elbo;
+    // every process trained on its own columns: the epoch's mean is the mean of the processes' means
+    double train_neg_elbo = s.total / double(std::max<Eigen::Index>(s.done, 1));
+    std::ostringstream noise;
+    noise << noise_rng_;
+    std::vector<std::string> noises{noise.str()};
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (world != nullptr) {
+        train_neg_elbo = world->sum(train_neg_elbo) / world->size();
+        noises = world->gather(noise.str());
+    }
+#endif
+    if (!root()) return;
+    std::cout << "epoch=" << epoch + 1 << " train_neg_elbo=" << std::fixed << std::setprecision(3) << train_neg_elbo
+              << " test_neg_elbo=" << evaluation.test_neg_elbo;
     if (evaluation.test_neg_elbo_relaxed) std::cout << " test_neg_elbo_relaxed=" << *evaluation.test_neg_elbo_relaxed;
     if (evaluation.tau) std::cout << " tau=" << std::setprecision(4) << *evaluation.tau;
     std::cout << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat << std::endl;
     if (s.checkpoint_path.empty()) return;
     checkpoint c;
     store_training_state(c, s.params, s.optimiser);
-    std::ostringstream shuffle, noise;
+    std::ostringstream shuffle;
     shuffle << s.shuffle_rng;
-    noise << noise_rng_;
     c.text["rng.shuffle"] = shuffle.str();
-    c.text["rng.noise"] = noise.str();
+    c.text["rng.noise"] = noises[0];
+    for (std::size_t r = 1; r < noises.size(); ++r) c.text["rng.noise.rank" + std::to_string(r)] = noises[r];
+    if (noises.size() > 1) c.text["processes"] = std::to_string(noises.size());
     store_estimator_state(c, s.baselines);
     c.text["epoch"] = std::to_string(epoch + 1);
     save_checkpoint(s.checkpoint_path, c);
 }
 
-bool training_session::wants_pictures() const { return !state_->options.out.empty(); }
+bool training_session::wants_pictures() const { return !state_->options.out.empty() && root(); }
 
 Eigen::MatrixXf training_session::picture_originals() const {
     const auto& images = state_->data.test_images;
@@ -314,12 +391,29 @@ void training_session::write_pictures(const Eigen::MatrixXf& originals, const Ei
 // ---- main ------------------------------------------------------------------------------------
 
 int guarded_main(int (*body)(void*), void* context) {
+#ifdef PPL_EXAMPLES_WITH_MPI
+    // under mpirun, one job of several processes; without it, one process and no MPI at all
+    std::optional<mpi_world> processes;
+    if (mpi_world::launched_by_mpirun()) {
+        int argc = 0;
+        char** argv = nullptr;
+        processes.emplace(argc, argv);
+        world = &*processes;
+    }
+#endif
     try {
         return body(context);
     } catch (const ppl::error& e) {
-        std::cerr << "error: " << e.what() << "\n";
-        return 1;
+        if (process_count() == 1) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        }
+        std::cerr << "error (process " << process_rank() << " of " << process_count() << "): " << e.what() << "\n";
+#ifdef PPL_EXAMPLES_WITH_MPI
+        world->abort(1);  // the other processes would wait for this one forever
+#endif
     }
+    return 1;
 }
 
 }  // namespace ppl::examples

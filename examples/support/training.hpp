@@ -114,6 +114,13 @@ public:
     [[nodiscard]] step_options settings(double tau) const;
     /// The optimiser, for the step fused into the backward sweep (objective.train_step).
     [[nodiscard]] adam& optimiser();
+    /// Processes training this model together (mpirun -np N; 1 without mpirun).
+    [[nodiscard]] int processes() const;
+    /// This process's columns of a global batch: B / N of them, in the global order.
+    [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> process_columns(const Eigen::MatrixXf& batch) const;
+    /// With several processes: averages the gradients and the estimators' state over them (one
+    /// allreduce), then takes the Adam step every process takes alike.
+    void average_and_step();
     /// Counts the step (its Adam update was fused into it) and updates the progress bar.
     void finish_step(double neg_elbo);
 
@@ -226,9 +233,16 @@ int train(Model& model, const train_options& options) {
             const Eigen::MatrixXf& batch = session.train_batch(k);
             if (options.variance_every > 0 && session.steps() % options.variance_every == 0)
                 measure_gradient_variance(model, session, batch, session.settings(tau), options);
-            // Adam steps each parameter inside the backward sweep, as soon as its gradient is final
-            const step_result r = model.train.train_step(batch, session.noise(), session.optimiser(), session.settings(tau));
-            session.finish_step(r.neg_elbo);
+            if (session.processes() > 1) {
+                // data-parallel: this process's columns, then the averaged gradient's step
+                const step_result r = model.train.value_and_grad(session.process_columns(batch), session.noise(), session.settings(tau));
+                session.average_and_step();
+                session.finish_step(r.neg_elbo);
+            } else {
+                // Adam steps each parameter inside the backward sweep, as soon as its gradient is final
+                const step_result r = model.train.train_step(batch, session.noise(), session.optimiser(), session.settings(tau));
+                session.finish_step(r.neg_elbo);
+            }
         }
         // the discrete model's bound: relaxed sites draw exact one-hot samples (SPEC section 8)
         epoch_evaluation evaluation{.test_neg_elbo = evaluate(model.test, session, epoch, {.tau = tau, .hard_samples = true})};

@@ -1,0 +1,214 @@
+#pragma once
+// Data-parallel training over the processes of an MPI job (mpirun -np N): every process holds the
+// whole model, takes its own columns of each global batch, and the processes average their
+// gradients before each holds the same optimiser step. Include it on its own (it is not part of
+// ppl.hpp, so that nothing else depends on MPI); link MPI::MPI_CXX (CMake option PPL_WITH_MPI).
+#include <mpi.h>
+
+#include <Eigen/Core>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdlib>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ppl/core/error.hpp"
+#include "ppl/estimators/score_function.hpp"
+#include "ppl/nn/parameter.hpp"
+
+namespace ppl {
+
+namespace detail {
+// MPI's datatype for a scalar type.
+template <class Scalar>
+inline MPI_Datatype mpi_type() {
+    if constexpr (std::is_same_v<Scalar, float>) return MPI_FLOAT;
+    else return MPI_DOUBLE;
+}
+// Raises ppl::error with MPI's own words when a call fails (the world's errors return, not abort).
+inline void mpi_check(int code, const char* call) {
+    if (code == MPI_SUCCESS) return;
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(code, text, &length);
+    fail(call, " failed: ", std::string(text, static_cast<std::size_t>(length)));
+}
+}  // namespace detail
+
+/// The processes of this MPI job. It starts MPI if nobody has, and ends it on destruction if it
+/// started it. A program run without mpirun is a job of one process, rank 0.
+class mpi_world {
+public:
+    mpi_world(int& argc, char**& argv) {
+        int started = 0;
+        MPI_Initialized(&started);
+        if (!started) {
+            int provided = 0;
+            detail::mpi_check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+            owner_ = true;
+        }
+        MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+        MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    }
+    ~mpi_world() {
+        int ended = 0;
+        MPI_Finalized(&ended);
+        if (owner_ && !ended) MPI_Finalize();
+    }
+    mpi_world(const mpi_world&) = delete;
+    mpi_world& operator=(const mpi_world&) = delete;
+
+    [[nodiscard]] int rank() const { return rank_; }
+    [[nodiscard]] int size() const { return size_; }
+    /// Rank 0 prints, draws pictures and writes checkpoints.
+    [[nodiscard]] bool root() const { return rank_ == 0; }
+
+    /// Ends every process of the job with `code`. For an error on one rank: the others would
+    /// otherwise wait for it in their next collective forever.
+    [[noreturn]] void abort(int code) const {
+        MPI_Abort(MPI_COMM_WORLD, code);
+        std::exit(code);  // (MPI_Abort does not return; this keeps [[noreturn]] honest)
+    }
+
+    /// The sum over the ranks of one value per rank, on every rank.
+    [[nodiscard]] double sum(double value) const {
+        double total = 0;
+        detail::mpi_check(MPI_Allreduce(&value, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+        return total;
+    }
+
+    /// Every rank's text, gathered on rank 0 in rank order (an empty list on the other ranks): how
+    /// per-rank state, such as each rank's noise stream, reaches rank 0's checkpoint.
+    [[nodiscard]] std::vector<std::string> gather(const std::string& text) const {
+        const int length = static_cast<int>(text.size());
+        std::vector<int> lengths(root() ? static_cast<std::size_t>(size_) : 0), offsets(lengths.size());
+        detail::mpi_check(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+        int total = 0;
+        for (std::size_t r = 0; r < lengths.size(); ++r) offsets[r] = total, total += lengths[r];
+        std::string all(static_cast<std::size_t>(total), '\0');
+        detail::mpi_check(MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0,
+                                      MPI_COMM_WORLD),
+                          "MPI_Gatherv");
+        std::vector<std::string> out;
+        for (std::size_t r = 0; r < lengths.size(); ++r)
+            out.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+        return out;
+    }
+
+    /// True when mpirun started this process (OpenMPI's, or a PMI launcher's, variables are set).
+    /// A program can then make an mpi_world, and otherwise run as one process without MPI at all.
+    [[nodiscard]] static bool launched_by_mpirun() {
+        return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr ||
+               std::getenv("PMIX_RANK") != nullptr;
+    }
+
+    /// The columns of a global batch of `global` that this rank takes: [first, first + count).
+    /// Every rank takes global / size columns; a batch the ranks cannot share equally is an error,
+    /// raised on every rank alike before training starts.
+    [[nodiscard]] std::pair<Eigen::Index, Eigen::Index> slice(Eigen::Index global) const {
+        if (global % size_ != 0)
+            fail("the batch of ", global, " does not split evenly over ", size_, " processes; give a batch that ", size_,
+                 " divides (e.g. ", (global / size_ + 1) * size_, ")");
+        const Eigen::Index count = global / size_;
+        return {count * rank_, count};
+    }
+
+private:
+    int rank_ = 0, size_ = 1;
+    bool owner_ = false;
+};
+
+/// Keeps the copies of one model identical across the ranks of an mpi_world.
+///
+/// Per step: value_and_grad on this rank's columns of the global batch, then average_gradients()
+/// (one in-place allreduce over one flat buffer, allocated here once), then the same optimiser
+/// step on every rank. The mean over ranks of per-rank batch means is the global batch mean, so
+/// N processes with B/N columns each take the step one process takes with B columns.
+template <class Scalar = float>
+class data_parallel {
+public:
+    data_parallel(const mpi_world& world, std::vector<basic_parameter<Scalar>*> params)
+        : world_(world), params_(std::move(params)) {
+        Eigen::Index total = 0;
+        for (const auto* p : params_) total += p->value.size();
+        buffer_.resize(total);
+    }
+
+    /// Rank 0's parameter values on every rank, so that all start identical whatever their seeds.
+    void broadcast_parameters() {
+        pack([](const basic_parameter<Scalar>& p) { return p.value.data(); });
+        detail::mpi_check(MPI_Bcast(buffer_.data(), static_cast<int>(buffer_.size()), detail::mpi_type<Scalar>(), 0,
+                                    MPI_COMM_WORLD),
+                          "MPI_Bcast");
+        unpack([](basic_parameter<Scalar>& p) { return p.value.data(); }, Scalar(1));
+    }
+
+    /// Every parameter's gradient becomes its mean over the ranks: one allreduce of one buffer.
+    void average_gradients() {
+        if (world_.size() == 1) return;
+        pack([](const basic_parameter<Scalar>& p) { return p.grad.data(); });
+        const auto start = std::chrono::steady_clock::now();
+        detail::mpi_check(MPI_Allreduce(MPI_IN_PLACE, buffer_.data(), static_cast<int>(buffer_.size()),
+                                        detail::mpi_type<Scalar>(), MPI_SUM, MPI_COMM_WORLD),
+                          "MPI_Allreduce");
+        reduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        unpack([](basic_parameter<Scalar>& p) { return p.grad.data(); }, Scalar(1) / static_cast<Scalar>(world_.size()));
+    }
+
+    /// The estimators' adaptive state (moving-average baselines; rebar's eta and tau; relax's
+    /// network) becomes its mean over the ranks, so that it stays one state for one model.
+    void average_estimator_state(std::span<baseline_state> states) {
+        if (world_.size() == 1 || states.empty()) return;
+        state_buffer_.clear();
+        for (const auto& s : states) {
+            state_buffer_.insert(state_buffer_.end(), {s.value, s.control.eta, s.control.log_tau});
+            state_buffer_.insert(state_buffer_.end(), s.control.network.data(), s.control.network.data() + s.control.network.size());
+        }
+        detail::mpi_check(MPI_Allreduce(MPI_IN_PLACE, state_buffer_.data(), static_cast<int>(state_buffer_.size()), MPI_DOUBLE,
+                                        MPI_SUM, MPI_COMM_WORLD),
+                          "MPI_Allreduce");
+        const double share = 1.0 / world_.size();
+        std::size_t at = 0;
+        for (auto& s : states) {
+            s.value = state_buffer_[at++] * share, s.control.eta = state_buffer_[at++] * share;
+            s.control.log_tau = state_buffer_[at++] * share;
+            for (Eigen::Index k = 0; k < s.control.network.size(); ++k) s.control.network(k) = state_buffer_[at++] * share;
+        }
+    }
+
+    /// Seconds spent inside the gradients' allreduce so far (the benchmark's communication share).
+    [[nodiscard]] double reduce_seconds() const { return reduce_seconds_; }
+
+private:
+    template <class Source>
+    void pack(Source source) {
+        Eigen::Index at = 0;
+        for (const auto* p : params_) {
+            const Eigen::Index n = p->value.size();
+            buffer_.segment(at, n) = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(source(*p), n);
+            at += n;
+        }
+    }
+    template <class Target>
+    void unpack(Target target, Scalar scale) {
+        Eigen::Index at = 0;
+        for (auto* p : params_) {
+            const Eigen::Index n = p->value.size();
+            Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(target(*p), n) = scale * buffer_.segment(at, n);
+            at += n;
+        }
+    }
+
+    const mpi_world& world_;
+    std::vector<basic_parameter<Scalar>*> params_;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> buffer_;
+    std::vector<double> state_buffer_;
+    double reduce_seconds_ = 0;
+};
+
+}  // namespace ppl

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The VAE example as a job of 2 processes (issue 13): a resume under mpirun is bit-identical, and
+# every failure ends the whole job with a clear error instead of a hang.
+# Usage: mpi.sh <mpiexec> <vae binary> <work dir>. OpenMPI's variables (root, oversubscription) come
+# from the test's environment.
+set -euo pipefail
+mpiexec=$1 binary=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work" && mkdir -p "$work"
+launcher="$work/vae_np2"
+printf '#!/bin/sh\nexec "%s" -np 2 "%s" "$@"\n' "$mpiexec" "$binary" > "$launcher"
+chmod +x "$launcher"
+
+echo "== resume under mpirun -np 2: 2 epochs straight = 1 epoch, then --resume for 1"
+"$here/resume.sh" "$launcher" "$work/resume"
+grep -aq 'rng.noise.rank1' "$work/resume/straight/checkpoint.ppl" || { echo "the checkpoint holds no noise stream for rank 1"; exit 1; }
+
+expect_failure() {  # <name> <expected message> <command...>: non-zero within 30 s, with the message
+  local name=$1 message=$2
+  shift 2
+  local start code
+  start=$(date +%s)
+  set +e
+  timeout 30 "$@" > "$work/$name.log" 2>&1
+  code=$?
+  set -e
+  if [ "$code" -eq 0 ] || [ "$code" -eq 124 ]; then echo "$name: exit code $code (0: no error; 124: a hang)"; cat "$work/$name.log"; exit 1; fi
+  grep -q "$message" "$work/$name.log" || { echo "$name: no '$message' in the output"; cat "$work/$name.log"; exit 1; }
+  echo "$name: exit code $code after $(( $(date +%s) - start )) s, with: $(grep -m1 "$message" "$work/$name.log")"
+}
+
+echo "== a process whose data folder is missing ends the job"
+expect_failure missing_data "error (process 1 of 2)" \
+  "$mpiexec" -np 1 "$binary" --epochs 1 --limit 500 --eval-samples 0 : -np 1 "$binary" --epochs 1 --limit 500 --eval-samples 0 --data "$work/no_such_folder"
+
+echo "== a batch the processes cannot share is refused before training"
+expect_failure odd_batch "does not split evenly over 2 processes" "$launcher" --epochs 1 --limit 500 --batch 99 --eval-samples 0
+
+echo "== a process killed mid-epoch: the job ends, the last checkpoint is intact, and --resume continues"
+common=(--limit 20000 --batch 100 --seed 5 --eval-samples 0 --out "$work/killed")
+"$launcher" "${common[@]}" --epochs 4 > "$work/killed.log" 2>&1 &
+job=$!
+for _ in $(seq 1 600); do [ -f "$work/killed/checkpoint.ppl" ] && break; sleep 0.1; done
+[ -f "$work/killed/checkpoint.ppl" ] || { echo "no checkpoint after 60 s"; cat "$work/killed.log"; exit 1; }
+sleep 0.3
+victim=$(pgrep -P "$job" -f -- "$binary" | tail -1)  # the launcher execs mpirun; its children are the processes
+[ -n "$victim" ] || { echo "no process of the job to kill"; exit 1; }
+kill -9 "$victim"
+set +e
+wait "$job"
+code=$?
+set -e
+[ "$code" -ne 0 ] || { echo "the job exited 0 after a process was killed"; exit 1; }
+echo "killed process $victim mid-epoch; the job exited with $code"
+done_epochs=$(grep -c '^epoch=' "$work/killed.log" || true)
+"$launcher" "${common[@]}" --epochs 4 --resume > "$work/resumed.log" 2>&1
+grep -q "resumed from .* after epoch $done_epochs" "$work/resumed.log" || { echo "no resume from epoch $done_epochs"; cat "$work/resumed.log"; exit 1; }
+grep -q '^epoch=4 ' "$work/resumed.log" || { echo "the resumed job did not finish epoch 4"; cat "$work/resumed.log"; exit 1; }
+echo "resumed after epoch $done_epochs and finished: $(grep '^epoch=4 ' "$work/resumed.log")"
