@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -399,6 +400,13 @@ int guarded_main(int (*body)(void*), void* context) {
         char** argv = nullptr;
         processes.emplace(argc, argv);
         world = &*processes;
+    }
+#else
+    // N copies of one run, each writing the same --out, would race: say so instead of starting
+    if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr) {
+        std::cerr << "error: this build has no MPI (CMake option PPL_WITH_MPI needs libopenmpi-dev); run the "
+                     "program without mpirun, or rebuild with MPI\n";
+        return 1;
     }
 #endif
     try {

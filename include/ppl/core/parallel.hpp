@@ -41,7 +41,7 @@ inline int loop_threads() {
 /// `min_piece` long (below that a fork costs more than it saves). The pieces are disjoint, so an
 /// elementwise f gives the same bits on any number of threads. f must not throw.
 template <class F>
-inline void parallel_pieces(Eigen::Index n, Eigen::Index min_piece, F&& f) {
+inline void parallel_pieces(Eigen::Index n, [[maybe_unused]] Eigen::Index min_piece, F&& f) {
 #ifdef _OPENMP
     const Eigen::Index most = n / std::max<Eigen::Index>(min_piece, 1);
     const int threads = static_cast<int>(std::min<Eigen::Index>(loop_threads(), most));
