@@ -130,6 +130,8 @@ int run(const examples::train_options& options, bool check) {
     if (options.binarize || options.variance_every != 0 || options.kl_warmup != 0 || options.limit != 0)
         fail("--binarize, --variance-every, --kl-warmup and --limit do not apply to bayesian_regression, "
              "which trains on its own data set");
+    if (examples::run_processes() > 1)
+        fail("bayesian_regression trains on one process (its 1000 points take under a second); run it without mpirun");
     if (options.batch < 1 || options.batch > train_points)
         fail("--batch is ", options.batch, "; it must lie in [1, ", train_points, "] (the training set's size)");
     set_threads(options.threads);

@@ -391,6 +391,8 @@ void training_session::write_pictures(const Eigen::MatrixXf& originals, const Ei
 
 // ---- main ------------------------------------------------------------------------------------
 
+int run_processes() { return process_count(); }
+
 int guarded_main(int (*body)(void*), void* context) {
 #ifdef PPL_EXAMPLES_WITH_MPI
     // under mpirun, one job of several processes; without it, one process and no MPI at all

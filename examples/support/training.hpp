@@ -263,6 +263,9 @@ int train(Model& model, const train_options& options) {
 
 /// Runs main's body, turning ppl::error into a message and exit status 1.
 int guarded_main(int (*body)(void*), void* context);
+
+/// The processes of this run: N under mpirun -np N (with MPI support), else 1.
+[[nodiscard]] int run_processes();
 template <class Body>
 int guarded_main(Body body) {
     return guarded_main([](void* b) { return (*static_cast<Body*>(b))(); }, &body);
