@@ -5,7 +5,10 @@
 // where allreduce_share is the part of the step's wall time spent inside the allreduce (waiting
 // for the slower process included). bench/mpi_scaling.sh runs it with np=1 and np=2.
 //
-//   mpirun -np 2 build/release/bench/mpi_step [batch=128] [steps=200]
+//   mpirun -np 2 build/release/bench/mpi_step [batch=128] [steps=200] [skip_allreduce=0]
+//
+// skip_allreduce=1 leaves the allreduce out (the copies then drift apart): the scaling that the
+// computation alone would reach, to tell communication from contention for the machine.
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -19,6 +22,7 @@ int main(int argc, char** argv) {
     try {
         const Eigen::Index batch = argc > 1 ? std::stol(argv[1]) : 128;
         const int steps = argc > 2 ? std::stoi(argv[2]) : 200;
+        const bool skip_allreduce = argc > 3 && std::string(argv[3]) == "1";
         const auto [first, count] = world.slice(batch);
         ppl::set_threads(1);
 
@@ -41,7 +45,7 @@ int main(int argc, char** argv) {
 
         const auto step = [&] {
             objective.value_and_grad(mine, noise);
-            replicas.average_gradients();
+            if (!skip_allreduce) replicas.average_gradients();
             optimiser.step();
         };
         for (int k = 0; k < 20; ++k) step();  // warm-up: buffers sized, caches and the network settled
@@ -55,7 +59,7 @@ int main(int argc, char** argv) {
         if (world.root())
             std::cout << "mpi_step processes=" << world.size() << " batch=" << batch << " steps=" << steps
                       << " samples_per_second=" << double(batch) * steps / seconds << " allreduce_share=" << reduce / seconds
-                      << " step_us=" << 1e6 * seconds / steps << std::endl;
+                      << " step_us=" << 1e6 * seconds / steps << (skip_allreduce ? " skip_allreduce=1" : "") << std::endl;
         return 0;
     } catch (const ppl::error& e) {
         std::cerr << "error (process " << world.rank() << " of " << world.size() << "): " << e.what() << "\n";
