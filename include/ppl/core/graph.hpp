@@ -253,12 +253,8 @@ public:
     /// Every distinct parameter in the expression, in first-use order.
     [[nodiscard]] std::vector<parameter_type*> parameters() {
         std::vector<parameter_type*> out;
-        for (std::size_t s : parameter_slots) {
-            parameter_type* p = &parameter_at(s);
-            bool seen = false;
-            for (auto* q : out) seen = seen || q == p;
-            if (!seen) out.push_back(p);
-        }
+        for (std::size_t s : parameter_slots)
+            if (final_at_[s]) out.push_back(&parameter_at(s));  // a parameter's lowest slot is its first use
         return out;
     }
 
