@@ -77,6 +77,10 @@ relaxed_summary = {}  # model -> mean final relaxed test -ELBO of gumbel_softmax
 variance = {}  # (model, estimator) -> mean gradient variance after step 0
 likelihood_summary = {}  # (model, estimator) -> mean test -log p(x) estimate
 likelihood_samples = sorted({int(r["likelihood"]["samples"]) for g in runs.values() for r in g if r["likelihood"]})
+likelihood_images = sorted({int(r["likelihood"].get("images", 10000)) for g in runs.values() for r in g if r["likelihood"]})
+variance_steps = sorted({int(v["step"]) for g in runs.values() for r in g for v in r["variance"]})
+variance_every = variance_steps[1] - variance_steps[0] if len(variance_steps) > 1 else None
+budgets = sorted({len(r["epochs"]) * STEPS_PER_EPOCH for g in runs.values() for r in g})
 def label(estimator):
     return f"`{estimator[6:]}`, PyTorch peer" if estimator.startswith("torch_") else f"`{estimator}`"
 
@@ -271,6 +275,10 @@ orderings = ordering_rows()
 findings_text = findings()
 seeds = sorted({r['seed'] for group in runs.values() for r in group})
 likelihood_text = ", ".join(map(str, likelihood_samples)) or "n/a"
+images_text = ", ".join(map(str, likelihood_images)) or "n/a"
+budget_text = " or ".join(f"{b} steps ({b // STEPS_PER_EPOCH} epochs)" for b in budgets)
+variance_schedule = (f"every {variance_every} steps (`--variance-every {variance_every}`)" if variance_every
+                 else "at step 0 only")
 page = f"""# The estimator benchmark
 
 Every estimator that ppl offers for binary and categorical latents, on the standard workload of the
@@ -282,7 +290,7 @@ set is binarized once with a fixed seed, so that every run is scored on the same
 - `bernoulli_vae --layers nonlinear`: two tanh layers of 200 units on each side.
 - `cat_vae --binarize`: the seed's categorical VAE, 10 groups of 20 classes, uniform prior.
 
-All runs have the same budget, batch 128 and Adam at 1e-3. Relaxed estimators use the examples'
+All runs have the same budget, {budget_text} of batch 128, and Adam at 1e-3. Relaxed estimators use the examples'
 temperature schedule (tau = max(0.5, exp(-1e-5 step)), updated every 1000 steps).
 
 **Every -ELBO on this page is the bound of the discrete model**: relaxed sites are evaluated with
@@ -298,11 +306,15 @@ Produced by one command, which runs the examples and then `bench/plot_estimator_
 Machine: {cpu}, {os.cpu_count()} cores, one OpenBLAS thread per run. Seeds: {', '.join(map(str, seeds))}.
 {f"The runs took {minutes:.0f} minutes in all." if minutes else ""}
 
+A longer run, 20 epochs with K = 100 over the whole test set, assembled from several invocations of
+this script in an earlier session, is kept in [estimator_benchmark_20_epochs.md](estimator_benchmark_20_epochs.md):
+it has more points per curve, and its orderings can be set beside the ones below.
+
 ## Results
 
 Mean ± standard deviation over seeds, after the last epoch. The gradient variance is that of the
-encoder's parameters: 100 independent gradient estimates on one training batch, every 936 steps
-(`--variance-every 936`), averaged over the entries and over the measurements after step 0. The
+encoder's parameters: 100 independent gradient estimates on one training batch, {variance_schedule},
+averaged over the entries and over the measurements after step 0. The
 time per step is the epoch's wall time over its 468 steps, so it also holds the evaluation and the
 variance draws; compare it between rows, not with bench_vae_step. `disarm` evaluates two
 antithetic samples per image (so does `arm`, its unrefined form), so its steps cost about twice
@@ -312,9 +324,11 @@ temperature) and learns its own tau, so the temperature schedule does not apply 
 does the same and also learns a control network (`relax_mlp<32>`). The test
 -log p(x) is the importance weighted bound of the discrete model with K samples per test image
 (`--eval-samples K`), the estimator papers' test metric; they use K = 1000, which is the default of
-the examples and of this script.
+the examples and of this script. Here it covers the first {images_text} test images
+(`--eval-images`), the same images for every run, so that the rows compare with each other even
+where the whole test set would give a slightly different mean.
 
-| model | estimator | seeds | steps | train -ELBO | test -ELBO (discrete) | test -ELBO (relaxed, diagnostic) | test -log p(x), K = {likelihood_text} | gradient variance | ms per step |
+| model | estimator | seeds | steps | train -ELBO | test -ELBO (discrete) | test -ELBO (relaxed, diagnostic) | test -log p(x), K = {likelihood_text}, {images_text} images | gradient variance | ms per step |
 |---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 

@@ -13,13 +13,14 @@ on dynamically binarized Fashion-MNIST, trained with one of four estimators writ
 
 Same settings as the ppl example: batch 128, Adam 1e-3, tau = max(0.5, exp(-1e-5 s)) held for 1000
 steps, every pixel redrawn ~ Bernoulli(intensity) each epoch, the test set binarized once (seed 12345).
-After the last epoch, the importance weighted bound with K samples per test image (--eval-samples K).
+After the last epoch, the importance weighted bound with K samples per test image (--eval-samples K),
+over the first N test images (--eval-images N, 0: all).
 
 usage: /usr/bin/python3 bench/peers/torch_bernoulli_vae.py --layers linear --estimator disarm [--epochs 20]
-           [--seed 0] [--samples 2] [--eval-samples 100] [--threads 1] [--limit N] [--data DIR]
+           [--seed 0] [--samples 2] [--eval-samples 100] [--eval-images 0] [--threads 1] [--limit N] [--data DIR]
 prints, as bernoulli_vae does:
   epoch=<n> train_neg_elbo=<x> test_neg_elbo=<x> [test_neg_elbo_relaxed=<x>] [tau=<t>] seconds=<s>
-  test_neg_log_likelihood=<v> samples=<K>
+  test_neg_log_likelihood=<v> samples=<K> images=<N>
 (test_neg_elbo scores the discrete model: exact samples of q, closed-form KL)
 """
 import argparse
@@ -118,10 +119,11 @@ def main():
     ap.add_argument("--samples", type=int, default=2, help="K of leave_one_out (>= 2)")
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--eval-samples", type=int, default=1000, help="K of the final test -log p(x) (0: skip)")
+    ap.add_argument("--eval-images", type=int, default=0, help="the -log p(x) over the first N test images (0: all)")
     add_training_options(ap)
     a = ap.parse_args()
-    if a.batch < 1 or a.anneal_every < 1 or a.lr <= 0 or a.samples < 2 or a.eval_samples < 0:
-        sys.exit("--batch and --anneal-every must be >= 1, --lr > 0, --samples >= 2 and --eval-samples >= 0")
+    if a.batch < 1 or a.anneal_every < 1 or a.lr <= 0 or a.samples < 2 or a.eval_samples < 0 or a.eval_images < 0:
+        sys.exit("--batch and --anneal-every must be >= 1, --lr > 0, --samples >= 2 and --eval-samples, --eval-images >= 0")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -169,10 +171,11 @@ def main():
               + (f" tau={tau:.4f}" if relaxed else "") + f" seconds={seconds:.2f}", flush=True)
     if a.eval_samples > 0:
         chunk = max(1, 20000 // a.eval_samples)  # images per pass: about 20000 decoder rows
+        images = min(a.eval_images, test.shape[0]) if a.eval_images > 0 else test.shape[0]
         total = 0.0
-        for k in range(0, test.shape[0], chunk):
-            total += float(model.log_likelihood(test[k:k + chunk], a.eval_samples).sum())
-        print(f"test_neg_log_likelihood={-total / test.shape[0]:.3f} samples={a.eval_samples}", flush=True)
+        for k in range(0, images, chunk):
+            total += float(model.log_likelihood(test[k:min(k + chunk, images)], a.eval_samples).sum())
+        print(f"test_neg_log_likelihood={-total / images:.3f} samples={a.eval_samples} images={images}", flush=True)
 
 
 if __name__ == "__main__":

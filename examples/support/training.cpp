@@ -40,6 +40,9 @@ command_line::command_line(const std::string& description, train_options& o) : a
     app.add_option("--eval-samples", o.eval_samples,
                    "K: after training, the test set's -log p(x) by the importance weighted bound with K samples (0: skip)")
         ->check(CLI::NonNegativeNumber);
+    app.add_option("--eval-images", o.eval_images,
+                   "N: the --eval-samples estimate over the first N test images only (0: all 10000)")
+        ->check(CLI::NonNegativeNumber);
     app.add_flag("--binarize,!--no-binarize", o.binarize,
                  "Dynamically binarized data: each pixel ~ Bernoulli(intensity), redrawn each epoch; the test set "
                  "binarized once with a fixed seed");
@@ -298,7 +301,10 @@ void training_session::report_variance(std::string_view site, std::string_view e
               << " value=" << std::setprecision(6) << value << std::defaultfloat << std::endl;
 }
 
-Eigen::Index training_session::test_image_count() const { return state_->data.test_images.cols(); }
+Eigen::Index training_session::likelihood_image_count() const {
+    const Eigen::Index all = state_->data.test_images.cols();
+    return state_->options.eval_images > 0 ? std::min(state_->options.eval_images, all) : all;
+}
 
 Eigen::Map<const Eigen::MatrixXf> training_session::test_images(Eigen::Index first, Eigen::Index count) const {
     const auto& images = state_->data.test_images;
@@ -313,7 +319,7 @@ void training_session::likelihood_progress(Eigen::Index done, double running) {
         s.start = std::chrono::steady_clock::now();
         s.bar.reset();
         if (root())
-            s.bar.emplace("-log p(x), K=" + std::to_string(s.options.eval_samples), test_image_count(), "test images",
+            s.bar.emplace("-log p(x), K=" + std::to_string(s.options.eval_samples), likelihood_image_count(), "test images",
                       "mean");
         return;
     }
@@ -325,7 +331,8 @@ void training_session::report_likelihood(double value) {
     if (!root()) return;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
     std::cout << "test_neg_log_likelihood=" << std::fixed << std::setprecision(3) << value
-              << " samples=" << s.options.eval_samples << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat
+              << " samples=" << s.options.eval_samples << " images=" << likelihood_image_count()
+              << " seconds=" << std::setprecision(2) << seconds << std::defaultfloat
               << std::endl;
 }
 

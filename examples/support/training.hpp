@@ -41,6 +41,7 @@ struct train_options {
     std::int64_t variance_every = 0;  // every N steps, the variance of the encoder's gradient (0: off)
     int variance_draws = 100;         // M independent gradient estimates per measurement
     Eigen::Index eval_samples = 1000; // K of the final -log p(x) estimate, the IWAE bound (0: skip)
+    Eigen::Index eval_images = 0;     // the estimate over the first N test images only (0: all)
 };
 
 /// The spread of M gradient estimates of some parameters: per entry, Welford's running mean and
@@ -136,13 +137,14 @@ public:
     [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> test_batch(Eigen::Index k) const;
     [[nodiscard]] random_stream evaluation_stream(int epoch) const;
 
-    /// The whole test set, for the --eval-samples estimate: images first .. first + count - 1.
-    [[nodiscard]] Eigen::Index test_image_count() const;
+    /// The test images of the --eval-samples estimate (the first --eval-images of them, or all):
+    /// images first .. first + count - 1.
+    [[nodiscard]] Eigen::Index likelihood_image_count() const;
     [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> test_images(Eigen::Index first, Eigen::Index count) const;
     /// The noise of the --eval-samples estimate: a stream of its own.
     [[nodiscard]] random_stream likelihood_stream() const;
     /// Progress of the estimate (done = 0 starts its clock and bar), then its line:
-    /// `test_neg_log_likelihood=<v> samples=<K> seconds=<s>`.
+    /// `test_neg_log_likelihood=<v> samples=<K> images=<N> seconds=<s>`.
     void likelihood_progress(Eigen::Index done, double running);
     void report_likelihood(double value);
 
@@ -203,7 +205,7 @@ template <class Model>
 void report_log_likelihood(Model& model, training_session& session, const train_options& options) {
     auto bound = iwae(options.eval_samples, model.model());
     random_stream noise = session.likelihood_stream();
-    const Eigen::Index images = session.test_image_count();
+    const Eigen::Index images = session.likelihood_image_count();
     const Eigen::Index chunk = std::max<Eigen::Index>(1, 4096 / options.eval_samples);
     double total = 0;
     session.likelihood_progress(0, 0);
