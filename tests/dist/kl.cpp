@@ -1,4 +1,6 @@
 // Tests include/ppl/dist/kl.hpp: every registered closed form, value and gradient.
+#include <boost/math/quadrature/tanh_sinh.hpp>
+
 #include "support/distribution_checks.hpp"
 
 using namespace ppl;
@@ -70,4 +72,22 @@ TEST_CASE("kl: the registry knows which pairs are closed-form", "[dist][kl]") {
     static_assert(has_analytic_kl<nq, std_normal_prior>);
     static_assert(!has_analytic_kl<lq, std_normal_prior>);
     static_assert(!has_analytic_kl<nq, lq>);
+}
+
+TEST_CASE("kl: gamma || gamma", "[dist][kl]") {
+    const dmatrix a1 = random_matrix(2, 3, 0.3, 5, 12), b1 = random_matrix(2, 3, 0.3, 3, 13), a2 = random_matrix(2, 3, 0.3, 5, 14),
+                  b2 = random_matrix(2, 3, 0.3, 3, 15);
+    // the reference integrates q log(q / p) numerically, by Boost's tanh-sinh quadrature
+    check_gradient<4>([](auto a, auto b, auto c, auto d) { return kl_terms(gamma(a, b), gamma(c, d)); }, {a1, b1, a2, b2},
+                      entrywise<4>([](double a, double b, double c, double d) {
+                          auto log_density = [](double shape, double rate, double x) {
+                              return shape * std::log(rate) + (shape - 1) * std::log(x) - rate * x - std::lgamma(shape);
+                          };
+                          auto integrand = [&](double x) {
+                              const double log_q = log_density(a, b, x);
+                              return std::exp(log_q) * (log_q - log_density(c, d, x));
+                          };
+                          return boost::math::quadrature::tanh_sinh<double>().integrate(integrand, 0.0, std::numeric_limits<double>::infinity());
+                      }),
+                      {.value_tolerance = 1e-8});
 }

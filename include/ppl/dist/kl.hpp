@@ -8,8 +8,11 @@
 #include "ppl/core/let.hpp"
 #include "ppl/dist/bernoulli.hpp"
 #include "ppl/dist/categorical.hpp"
+#include "ppl/dist/gamma.hpp"
 #include "ppl/dist/normal.hpp"
+#include "ppl/ops/digamma.hpp"
 #include "ppl/ops/exp.hpp"
+#include "ppl/ops/lgamma.hpp"
 #include "ppl/ops/log.hpp"
 #include "ppl/ops/softmax.hpp"
 #include "ppl/ops/softplus.hpp"
@@ -77,6 +80,15 @@ template <class L>
 [[nodiscard]] auto kl_terms(const distribution<bernoulli_family, L>& q, const uniform_bernoulli_prior&) {
     const auto& l = std::get<0>(q.params);
     return std::log(2.0) - (sigmoid(l) * softplus(-l) + sigmoid(-l) * softplus(l));
+}
+
+/// KL(Gamma(a1, b1) || Gamma(a2, b2))
+///   = (a1 - a2) psi(a1) - log Gamma(a1) + log Gamma(a2) + a2 (log b1 - log b2) + a1 (b2 - b1) / b1
+template <class A1, class B1, class A2, class B2>
+[[nodiscard]] auto kl_terms(const distribution<gamma_family, A1, B1>& q, const distribution<gamma_family, A2, B2>& p) {
+    const auto& [a1, b1] = q.params;
+    const auto& [a2, b2] = p.params;
+    return (a1 - a2) * digamma(a1) - lgamma(a1) + lgamma(a2) + a2 * (log(b1) - log(b2)) + a1 * (b2 - b1) / b1;
 }
 
 /// True when KL(Q || P) has a registered closed form.
