@@ -91,3 +91,20 @@ TEST_CASE("kl: gamma || gamma", "[dist][kl]") {
                       }),
                       {.value_tolerance = 1e-8});
 }
+
+TEST_CASE("kl: beta || beta", "[dist][kl]") {
+    const dmatrix a1 = random_matrix(2, 2, 0.5, 5, 16), b1 = random_matrix(2, 2, 0.5, 5, 17), a2 = random_matrix(2, 2, 0.5, 5, 18),
+                  b2 = random_matrix(2, 2, 0.5, 5, 19);
+    check_gradient<4>([](auto a, auto b, auto c, auto d) { return kl_terms(beta(a, b), beta(c, d)); }, {a1, b1, a2, b2},
+                      entrywise<4>([](double a, double b, double c, double d) {
+                          auto log_density = [](double p, double q, double x) {
+                              return (p - 1) * std::log(x) + (q - 1) * std::log1p(-x) + std::lgamma(p + q) - std::lgamma(p) - std::lgamma(q);
+                          };
+                          auto integrand = [&](double x) {
+                              const double log_q = log_density(a, b, x);
+                              return std::exp(log_q) * (log_q - log_density(c, d, x));
+                          };
+                          return boost::math::quadrature::tanh_sinh<double>().integrate(integrand, 0.0, 1.0);
+                      }),
+                      {.value_tolerance = 1e-8});
+}

@@ -7,6 +7,7 @@
 
 #include "ppl/core/let.hpp"
 #include "ppl/dist/bernoulli.hpp"
+#include "ppl/dist/beta.hpp"
 #include "ppl/dist/categorical.hpp"
 #include "ppl/dist/gamma.hpp"
 #include "ppl/dist/normal.hpp"
@@ -89,6 +90,16 @@ template <class A1, class B1, class A2, class B2>
     const auto& [a1, b1] = q.params;
     const auto& [a2, b2] = p.params;
     return (a1 - a2) * digamma(a1) - lgamma(a1) + lgamma(a2) + a2 * (log(b1) - log(b2)) + a1 * (b2 - b1) / b1;
+}
+
+/// KL(Beta(a1, b1) || Beta(a2, b2)) = log B(a2, b2) - log B(a1, b1) + (a1 - a2) psi(a1) + (b1 - b2) psi(b1)
+///                                    + (a2 - a1 + b2 - b1) psi(a1 + b1)
+template <class A1, class B1, class A2, class B2>
+[[nodiscard]] auto kl_terms(const distribution<beta_family, A1, B1>& q, const distribution<beta_family, A2, B2>& p) {
+    const auto& [a1, b1] = q.params;
+    const auto& [a2, b2] = p.params;
+    return lgamma(a2) + lgamma(b2) - lgamma(a2 + b2) - lgamma(a1) - lgamma(b1) + lgamma(a1 + b1) + (a1 - a2) * digamma(a1) +
+           (b1 - b2) * digamma(b1) + (a2 - a1 + b2 - b1) * digamma(a1 + b1);
 }
 
 /// True when KL(Q || P) has a registered closed form.

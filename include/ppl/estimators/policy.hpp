@@ -5,7 +5,7 @@
 // |----------------------------------------------|--------------------------------|----------------------------|
 // | normal logistic laplace exponential gumbel   | pathwise                       | score_function<B>          |
 // |   uniform log_normal                         |                                |                            |
-// | gamma                                        | pathwise (implicit)            | score_function<B>          |
+// | gamma beta                                   | pathwise (implicit)            | score_function<B>          |
 // | categorical (grouped)                        | gumbel_softmax                 | straight_through,          |
 // |                                              |                                |   score_function<B>, vimco,|
 // |                                              |                                |   rebar, relax<Net>        |
@@ -154,6 +154,10 @@ consteval void reject_relaxation() {
     else if constexpr (family == "log_normal")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; LogNormal is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "beta")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Beta is continuous, so use pathwise (its default, by implicit "
+                                            "reparameterization): drop the override.");
     else if constexpr (family == "gamma")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Gamma is continuous, so use pathwise (its default, by implicit "
