@@ -1,5 +1,6 @@
 // Tests include/ppl/dist/kl.hpp: every registered closed form, value and gradient.
 #include <boost/math/quadrature/tanh_sinh.hpp>
+#include <boost/math/special_functions/digamma.hpp>
 
 #include "support/distribution_checks.hpp"
 
@@ -107,4 +108,23 @@ TEST_CASE("kl: beta || beta", "[dist][kl]") {
                           return boost::math::quadrature::tanh_sinh<double>().integrate(integrand, 0.0, 1.0);
                       }),
                       {.value_tolerance = 1e-8});
+}
+
+TEST_CASE("kl: dirichlet || dirichlet, per group", "[dist][kl]") {
+    const dmatrix a = random_matrix(6, 2, 0.3, 5, 20), b = random_matrix(6, 2, 0.3, 5, 21);
+    check_gradient<2>([](auto p, auto q) { return kl_terms(dirichlet(p, 2), dirichlet(q, 2)); }, {a, b}, [](const auto& in) {
+        // per group: log Gamma(A) - log Gamma(B) + sum_k [log Gamma(b_k) - log Gamma(a_k) + (a_k - b_k)(psi(a_k) - psi(A))],
+        // with Boost's digamma; the group terms in the group's first row
+        dmatrix out(6, 2);
+        for (Eigen::Index j = 0; j < 2; ++j)
+            for (Eigen::Index g = 0; g < 6; g += 3) {
+                const double total_a = in[0].col(j).segment(g, 3).sum(), total_b = in[1].col(j).segment(g, 3).sum();
+                for (Eigen::Index k = g; k < g + 3; ++k) {
+                    const double p = in[0](k, j), q = in[1](k, j);
+                    out(k, j) = std::lgamma(q) - std::lgamma(p) + (p - q) * (boost::math::digamma(p) - boost::math::digamma(total_a));
+                }
+                out(g, j) += std::lgamma(total_a) - std::lgamma(total_b);
+            }
+        return out;
+    });
 }

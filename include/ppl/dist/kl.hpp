@@ -9,6 +9,7 @@
 #include "ppl/dist/bernoulli.hpp"
 #include "ppl/dist/beta.hpp"
 #include "ppl/dist/categorical.hpp"
+#include "ppl/dist/dirichlet.hpp"
 #include "ppl/dist/gamma.hpp"
 #include "ppl/dist/normal.hpp"
 #include "ppl/ops/digamma.hpp"
@@ -100,6 +101,18 @@ template <class A1, class B1, class A2, class B2>
     const auto& [a2, b2] = p.params;
     return lgamma(a2) + lgamma(b2) - lgamma(a2 + b2) - lgamma(a1) - lgamma(b1) + lgamma(a1 + b1) + (a1 - a2) * digamma(a1) +
            (b1 - b2) * digamma(b1) + (a2 - a1 + b2 - b1) * digamma(a1 + b1);
+}
+
+/// KL(Dir(a) || Dir(b)) per group = log Gamma(a_0) - log Gamma(b_0) + sum_k [log Gamma(b_k) - log Gamma(a_k)
+///                                    + (a_k - b_k)(psi(a_k) - psi(a_0))]; the group-level terms sit in
+/// each group's first row. Both sides need the same grouping.
+template <class A, class B>
+[[nodiscard]] auto kl_terms(const distribution<dirichlet_family, A>& q, const distribution<dirichlet_family, B>& p) {
+    const auto& a = std::get<0>(q.params);
+    const auto& b = std::get<0>(p.params);
+    auto a_total = derived_let<"alpha_total">(a, group_total(a, q.settings));
+    return (a - b) * (digamma(a) - digamma(a_total)) - lgamma(a) + lgamma(b) +
+           first_of_group(lgamma(a_total) - lgamma(group_total(b, p.settings)), q.settings);
 }
 
 /// True when KL(Q || P) has a registered closed form.
