@@ -5,7 +5,7 @@
 // |----------------------------------------------|--------------------------------|----------------------------|
 // | normal logistic laplace exponential gumbel   | pathwise                       | score_function<B>          |
 // |   uniform log_normal                         |                                |                            |
-// | gamma beta dirichlet (grouped)               | pathwise (implicit)            | score_function<B>          |
+// | gamma beta dirichlet (grouped) student_t     | pathwise (implicit)            | score_function<B>          |
 // | categorical (grouped)                        | gumbel_softmax                 | straight_through,          |
 // |                                              |                                |   score_function<B>, vimco,|
 // |                                              |                                |   rebar, relax<Net>        |
@@ -162,6 +162,9 @@ consteval void reject_relaxation() {
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Dirichlet is continuous (a point of the simplex), so use pathwise (its "
                                             "default, by implicit reparameterization): drop the override.");
+    else if constexpr (family == "student_t")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Student-t is continuous, so use pathwise (its default): drop the override.");
     else if constexpr (family == "gamma")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Gamma is continuous, so use pathwise (its default, by implicit "
