@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""PyTorch reference training runs of the seed's two VAEs on Fashion-MNIST (peer of examples/vae.cpp and cat_vae.cpp).
+"""PyTorch reference training runs of the seed's two VAEs and the Dirichlet VAE on Fashion-MNIST (peer of examples/vae.cpp, cat_vae.cpp and dirichlet_vae.cpp).
 
 Same models, optimiser, batching, temperature schedule and epoch lines as ppl's training programs, so
 their test negative ELBO after N epochs can be compared (acceptance: ppl within 1% of this script).
 
   continuous VAE  784-400-20, Gaussian encoder, z = mu + exp(logvar / 2) * eps, Bernoulli decoder, N(0, I) prior;
   categorical VAE 784-400-(10 x 20), uniform prior, estimator gumbel_softmax | straight_through | score_function,
-                  tau = max(tau_min, tau0 * exp(-rate * s)), s = optimizer steps rounded down to a multiple of anneal_every.
+                  tau = max(tau_min, tau0 * exp(-rate * s)), s = optimizer steps rounded down to a multiple of anneal_every;
+  Dirichlet VAE   784-400-20, alpha = softplus + 1e-3, z ~ Dirichlet(alpha) (torch's rsample: implicit
+                  reparameterization) or the score function (--estimator score_function, moving average),
+                  Dirichlet(0.3) prior, closed-form KL, 20-400-784 Bernoulli decoder.
 
-usage: /usr/bin/python3 bench/peers/torch_vae_train.py --model vae|cat_vae [--estimator gumbel_softmax]
+usage: /usr/bin/python3 bench/peers/torch_vae_train.py --model vae|cat_vae|dirichlet_vae [--estimator gumbel_softmax]
            [--epochs 10] [--batch 128] [--seed 0] [--lr 1e-3] [--threads 1] [--limit N]
            [--tau0 1.0] [--tau-min 0.5] [--anneal-rate 1e-5] [--anneal-every 1000] [--data DIR]
 prints per epoch:  epoch=<n> train_neg_elbo=<x> test_neg_elbo=<x> [test_neg_elbo_relaxed=<x>] [tau=<t>] seconds=<s>
@@ -110,6 +113,35 @@ class CatVAE(nn.Module):
         return loss, neg_elbo.detach()
 
 
+class DirichletVAE(nn.Module):
+    def __init__(self, estimator, prior=0.3):
+        super().__init__()
+        self.estimator = estimator
+        self.enc = nn.Sequential(nn.Linear(X_DIM, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, LATENT))
+        self.dec = nn.Sequential(nn.Linear(LATENT, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, X_DIM))
+        self.prior = torch.distributions.Dirichlet(torch.full((LATENT,), prior))
+        self.baseline = 0.0
+        self.baseline_started = False
+
+    def forward(self, x, tau=None):
+        q = torch.distributions.Dirichlet(F.softplus(self.enc(x)) + 1e-3)
+        score = self.estimator == "score_function" and torch.is_grad_enabled()
+        z = q.sample() if score else q.rsample()
+        nll = F.binary_cross_entropy_with_logits(self.dec(z), x, reduction="none").sum(dim=1)  # [B]
+        neg_elbo = (nll + torch.distributions.kl_divergence(q, self.prior)).mean()
+        loss = neg_elbo
+        if score:
+            cost = nll.detach()
+            surrogate = ((cost - self.baseline) * q.log_prob(z)).mean()
+            loss = loss + surrogate - surrogate.detach()  # adds the REINFORCE gradient, not value
+            m = float(cost.mean())
+            if self.baseline_started:
+                self.baseline = 0.9 * self.baseline + 0.1 * m
+            else:
+                self.baseline, self.baseline_started = m, True
+        return loss, neg_elbo.detach()
+
+
 def temperature(step, a):
     held = (max(step, 0) // a.anneal_every) * a.anneal_every
     return max(a.tau_min, a.tau0 * math.exp(-a.anneal_rate * held))
@@ -132,13 +164,19 @@ def add_training_options(ap):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=["vae", "cat_vae"], required=True)
-    ap.add_argument("--estimator", choices=["gumbel_softmax", "straight_through", "score_function"], default="gumbel_softmax")
+    ap.add_argument("--model", choices=["vae", "cat_vae", "dirichlet_vae"], required=True)
+    ap.add_argument("--estimator", choices=["gumbel_softmax", "straight_through", "score_function", "pathwise"],
+                    default=None, help="cat_vae: gumbel_softmax (default), straight_through, score_function; "
+                    "dirichlet_vae: pathwise (default), score_function")
     ap.add_argument("--epochs", type=int, default=10)
     add_training_options(ap)
     a = ap.parse_args()
     if a.batch < 1 or a.anneal_every < 1 or a.lr <= 0:
         sys.exit("--batch and --anneal-every must be >= 1 and --lr > 0")
+    if a.estimator is None:
+        a.estimator = "pathwise" if a.model == "dirichlet_vae" else "gumbel_softmax"
+    if (a.model == "dirichlet_vae") != (a.estimator == "pathwise") and a.estimator != "score_function":
+        sys.exit(f"--estimator {a.estimator} does not apply to --model {a.model}")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -147,10 +185,10 @@ def main():
     if 0 < a.limit < train.shape[0]:
         train = train[:a.limit].contiguous()
     print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, model {a.model}"
-          + (f", estimator {a.estimator}" if a.model == "cat_vae" else "")
+          + (f", estimator {a.estimator}" if a.model != "vae" else "")
           + f", {train.shape[0]} training and {test.shape[0]} test images", file=sys.stderr)
 
-    model = VAE() if a.model == "vae" else CatVAE(a.estimator)
+    model = VAE() if a.model == "vae" else CatVAE(a.estimator) if a.model == "cat_vae" else DirichletVAE(a.estimator)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
     shuffle = torch.Generator().manual_seed(a.seed)
     uses_tau = a.model == "cat_vae" and a.estimator != "score_function"

@@ -64,3 +64,22 @@ TEST_CASE("dirichlet: the policy's default is pathwise", "[dist][dirichlet]") {
     STATIC_REQUIRE(std::is_same_v<estimator_for<dirichlet_family>, pathwise>);
     STATIC_REQUIRE(std::is_same_v<estimator_for<dirichlet_family, score_function<moving_average>>, score_function<moving_average>>);
 }
+
+TEST_CASE("dirichlet: the symmetric prior's log density takes K and the groups from q", "[dist][dirichlet]") {
+    const dmatrix alpha = random_matrix(6, 2, 0.3, 5, 3);
+    dmatrix z = random_matrix(6, 2, 0.1, 1, 4);
+    for (Eigen::Index j = 0; j < 2; ++j)
+        for (Eigen::Index g = 0; g < 6; g += 3) z.col(j).segment(g, 3) /= z.col(j).segment(g, 3).sum();
+    // the prior's terms do not depend on alpha: check the value and the gradient in z
+    check_gradient<2>([](auto a, auto v) { return prior_log_prob(dirichlet(a, 2), symmetric_dirichlet(0.3), v) + 0.0 * a; },
+                      {alpha, z}, [](const auto& in) {
+                          dmatrix out(6, 2);
+                          for (Eigen::Index j = 0; j < 2; ++j)
+                              for (Eigen::Index g = 0; g < 6; g += 3) {
+                                  for (Eigen::Index k = g; k < g + 3; ++k) out(k, j) = (0.3 - 1) * std::log(in[1](k, j)) - std::lgamma(0.3);
+                                  out(g, j) += std::lgamma(0.9);
+                              }
+                          return out;
+                      });
+    CHECK_THROWS_WITH(symmetric_dirichlet(0.0), Catch::Contains("symmetric_dirichlet concentration is 0"));
+}

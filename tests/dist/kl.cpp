@@ -128,3 +128,24 @@ TEST_CASE("kl: dirichlet || dirichlet, per group", "[dist][kl]") {
         return out;
     });
 }
+
+TEST_CASE("kl: dirichlet || symmetric dirichlet, K and the groups from q", "[dist][kl]") {
+    const dmatrix a = random_matrix(8, 2, 0.2, 4, 22);
+    for (double c : {0.3, 1.0, 2.5}) {
+        INFO("prior concentration " << c);
+        check_gradient<1>([c](auto p) { return kl_terms(dirichlet(p, 2), symmetric_dirichlet(c)); }, {a}, [c](const auto& in) {
+            // per group of 4: log Gamma(A) - log Gamma(4c) + sum_k [log Gamma(c) - log Gamma(a_k) + (a_k - c)(psi(a_k) - psi(A))]
+            dmatrix out(8, 2);
+            for (Eigen::Index j = 0; j < 2; ++j)
+                for (Eigen::Index g = 0; g < 8; g += 4) {
+                    const double total = in[0].col(j).segment(g, 4).sum();
+                    for (Eigen::Index k = g; k < g + 4; ++k) {
+                        const double p = in[0](k, j);
+                        out(k, j) = std::lgamma(c) - std::lgamma(p) + (p - c) * (boost::math::digamma(p) - boost::math::digamma(total));
+                    }
+                    out(g, j) += std::lgamma(total) - std::lgamma(4 * c);
+                }
+            return out;
+        });
+    }
+}

@@ -2,6 +2,7 @@
 // Dirichlet over groups: each column holds G independent Dirichlets of K components, given by
 // their concentrations (grouped like categorical).
 #include <Eigen/Core>
+#include <cmath>
 #include <tuple>
 #include <utility>
 
@@ -44,6 +45,21 @@ template <node Concentration>
     if (groups <= 0) fail("dirichlet needs a positive number of groups; got ", groups);
     auto c = detail::checked<ops::requirement::positive>(std::forward<Concentration>(concentration), "dirichlet concentration");
     return distribution<dirichlet_family, decltype(c)>{{std::move(c)}, ops::group_layout{groups, 0}};
+}
+
+/// The symmetric Dirichlet prior, concentration c in every component (K and the groups taken from
+/// the posterior): the usual prior of Dirichlet VAEs, sparse for c < 1.
+struct symmetric_dirichlet_prior {
+    using family = dirichlet_family;
+    std::tuple<constant_leaf> params;
+    ops::group_layout settings{};
+};
+
+/// Dirichlet(c, ..., c) in each group of the site's posterior; c is checked to be positive.
+[[nodiscard]] inline symmetric_dirichlet_prior symmetric_dirichlet(double concentration) {
+    if (!(concentration > 0) || !std::isfinite(concentration))
+        fail("symmetric_dirichlet concentration is ", concentration, "; it must be positive and finite");
+    return {{constant_leaf{concentration}}};
 }
 
 }  // namespace ppl

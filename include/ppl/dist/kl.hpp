@@ -14,6 +14,7 @@
 #include "ppl/dist/normal.hpp"
 #include "ppl/ops/digamma.hpp"
 #include "ppl/ops/exp.hpp"
+#include "ppl/ops/group_total.hpp"
 #include "ppl/ops/lgamma.hpp"
 #include "ppl/ops/log.hpp"
 #include "ppl/ops/softmax.hpp"
@@ -113,6 +114,18 @@ template <class A, class B>
     auto a_total = derived_let<"alpha_total">(a, group_total(a, q.settings));
     return (a - b) * (digamma(a) - digamma(a_total)) - lgamma(a) + lgamma(b) +
            first_of_group(lgamma(a_total) - lgamma(group_total(b, p.settings)), q.settings);
+}
+
+/// KL(Dir(a) || Dir(c, ..., c)) per group = log Gamma(a_0) - log Gamma(K c) + sum_k [log Gamma(c) - log Gamma(a_k)
+///                                            + (a_k - c)(psi(a_k) - psi(a_0))].
+template <class A>
+[[nodiscard]] auto kl_terms(const distribution<dirichlet_family, A>& q, const symmetric_dirichlet_prior& p) {
+    const auto& a = std::get<0>(q.params);
+    const double c = std::get<0>(p.params).value;
+    auto a_total = derived_let<"alpha_total">(a, group_total(a, q.settings));
+    auto prior_total = c * exp(make_expr(ops::log_classes_op{q.settings}, a));  // K c, K from q's layout
+    return (a - c) * (digamma(a) - digamma(a_total)) - lgamma(a) + std::lgamma(c) +
+           first_of_group(lgamma(a_total) - lgamma(std::move(prior_total)), q.settings);
 }
 
 /// True when KL(Q || P) has a registered closed form.
