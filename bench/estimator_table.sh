@@ -77,7 +77,12 @@ for seed in $seeds; do
     runs+=("$(cost bernoulli_vae_nonlinear "torch_$estimator") bernoulli_vae_nonlinear torch_$estimator $seed torch_bernoulli_vae --layers nonlinear")
   done
 done
-echo "${#runs[@]} runs of $epochs epochs, $jobs at a time, the costliest first; logs in $logs" >&2
+kept=0
+for run in "${runs[@]}"; do
+  set -- $run
+  [ -e "$logs/${2}_${3}_${4}.log" ] && kept=$((kept + 1))
+done
+echo "${#runs[@]} runs of $epochs epochs ($kept already in $logs and kept), $jobs at a time, the costliest first" >&2
 start=$(date +%s)
 run_one() {  # model estimator seed program flags...
   local model=$1 estimator=$2 seed=$3 program=$4
@@ -105,4 +110,4 @@ export build logs epochs variance_every eval_samples eval_images start
 printf '%s\n' "${runs[@]}" | sort -s -k1,1 -rn | cut -d' ' -f2- | xargs -P "$jobs" -I{} bash -c 'run_one {}'
 /usr/bin/python3 bench/plot_estimator_table.py "$logs" "$docs" \
   "${PPL_BENCHMARK_COMMAND:-bench/estimator_table.sh --epochs $epochs --seeds \"$seeds\" --jobs $jobs --eval-samples $eval_samples --eval-images $eval_images --variance-every $variance_every --estimators \"$estimators\" --peers \"$peers\"}" \
-  "$(( $(date +%s) - start ))"
+  "$(( $(date +%s) - start ))" "$(( ${#runs[@]} - kept ))"

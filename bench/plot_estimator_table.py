@@ -2,7 +2,7 @@
 """Reads the logs of bench/estimator_table.sh (<model>_<estimator>_<seed>.log, each holding the
 example's epoch=, grad_variance= and test_neg_log_likelihood= lines) and writes docs/estimator_benchmark.md with its table
 and two plots: test -ELBO of the discrete model against steps, and gradient variance against steps.
-Usage: plot_estimator_table.py LOG_DIR DOCS_DIR "command that produced the logs" [SECONDS_IT_TOOK]"""
+Usage: plot_estimator_table.py LOG_DIR DOCS_DIR "command that produced the logs" [SECONDS_IT_TOOK [RUNS_IT_TRAINED]]"""
 import glob
 import os
 import platform
@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 
 log_dir, docs_dir, command = sys.argv[1], sys.argv[2], sys.argv[3]
 minutes = float(sys.argv[4]) / 60 if len(sys.argv) > 4 else None
+executed = int(sys.argv[5]) if len(sys.argv) > 5 else None  # runs this invocation trained (the rest were kept)
 STEPS_PER_EPOCH = 60000 // 128
 MODELS = ["bernoulli_vae_linear", "bernoulli_vae_nonlinear", "cat_vae"]
 ESTIMATORS = ["gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar", "relax"]
@@ -270,6 +271,17 @@ def findings():
     return "\n".join(out)
 
 
+def run_time_text():
+    """How long the invocation that wrote this page took, and how many of the runs it trained itself."""
+    if minutes is None:
+        return ""
+    total = sum(len(g) for g in runs.values())
+    if executed is None or executed == total:
+        return f"The runs took {minutes:.0f} minutes in all."
+    return (f"This invocation trained {executed} of the {total} runs, in {minutes:.0f} minutes; the other logs were "
+            "already in the log folder from an earlier invocation of the same command, and were kept.")
+
+
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 orderings = ordering_rows()
 findings_text = findings()
@@ -304,7 +316,7 @@ Produced by one command, which runs the examples and then `bench/plot_estimator_
 ```
 
 Machine: {cpu}, {os.cpu_count()} cores, one OpenBLAS thread per run. Seeds: {', '.join(map(str, seeds))}.
-{f"The runs took {minutes:.0f} minutes in all." if minutes else ""}
+{run_time_text()}
 
 A longer run, 20 epochs with K = 100 over the whole test set, assembled from several invocations of
 this script in an earlier session, is kept in [estimator_benchmark_20_epochs.md](estimator_benchmark_20_epochs.md):
@@ -359,8 +371,9 @@ REINFORCE with a leave-one-out baseline. {relax_rebar_ordering()}
 `bench/peers/torch_bernoulli_vae.py` trains the same `bernoulli_vae` in PyTorch (float32, one thread)
 with gumbel_softmax, straight_through, leave_one_out (two samples) and disarm, each written there
 from its paper, with the same layers, initialisation rule, batch, optimiser, temperature schedule,
-dynamic binarization and evaluation, but its own random numbers (its test set is binarized once with
-torch's generator, so the two test sets differ in their draws, not in their images). Its rows sit
+dynamic binarization and evaluation, and its own random numbers for training. Its test set is ppl's,
+bit for bit: the peer reproduces ppl's PCG32 stream and binarization rule, so both frameworks score
+the same binary images (and, with `--eval-images`, the same first images). Its rows sit
 next to ppl's in the results table and as dashed curves in the first plot (they draw no gradient
 variance, so their ms per step hold no variance draws, and they shared the cores with other runs:
 speed is measured by bench_vae_step, not here). The standard error of the

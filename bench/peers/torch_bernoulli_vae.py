@@ -12,7 +12,8 @@ on dynamically binarized Fashion-MNIST, trained with one of four estimators writ
   disarm            u and 1 - u per unit; g_theta = 1/2 (f(b) - f(b~)) (b - b~) sigmoid(|theta|)
 
 Same settings as the ppl example: batch 128, Adam 1e-3, tau = max(0.5, exp(-1e-5 s)) held for 1000
-steps, every pixel redrawn ~ Bernoulli(intensity) each epoch, the test set binarized once (seed 12345).
+steps, every pixel redrawn ~ Bernoulli(intensity) each epoch, and the test set binarized once with ppl's
+own draw (PCG32 stream {20261127, 7}, 24 bits per pixel), so both frameworks score the same binary images.
 After the last epoch, the importance weighted bound with K samples per test image (--eval-samples K),
 over the first N test images (--eval-images N, 0: all).
 
@@ -29,6 +30,7 @@ import os
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -38,6 +40,44 @@ from torch_vae_train import add_training_options, load_images, temperature  # no
 
 PIXELS, HIDDEN, LATENTS, TEST_BATCH = 784, 200, 200, 500
 LOG_HALF = math.log(0.5)
+
+
+PCG_MULTIPLIER, MASK64 = 6364136223846793005, (1 << 64) - 1
+
+
+def pcg32_bits(seed, stream, count):
+    """The first `count` outputs of ppl's random_stream{seed, stream}.bits(): PCG32 (64-bit LCG state,
+    XSH-RR output of the state before each step). Vectorised by advancing blocks of states with the
+    LCG's affine map of `block` steps."""
+    inc = ((stream << 1) | 1) & MASK64
+    state = ((seed + inc) * PCG_MULTIPLIER + inc) & MASK64
+    block = 4096
+    first = np.empty(block, dtype=np.uint64)
+    for k in range(block):
+        first[k] = state
+        state = (state * PCG_MULTIPLIER + inc) & MASK64
+    jump_mult, jump_add = 1, 0
+    for _ in range(block):
+        jump_mult, jump_add = (jump_mult * PCG_MULTIPLIER) & MASK64, (jump_add * PCG_MULTIPLIER + inc) & MASK64
+    blocks = -(-count // block)
+    states = np.empty(blocks * block, dtype=np.uint64)
+    states[:block] = first
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as the LCG needs
+        for b in range(1, blocks):
+            states[b * block:(b + 1) * block] = states[(b - 1) * block:b * block] * np.uint64(jump_mult) + np.uint64(jump_add)
+        states = states[:count]
+        shifted = (((states >> np.uint64(18)) ^ states) >> np.uint64(27)) & np.uint64(0xFFFFFFFF)
+        rotation = states >> np.uint64(59)
+        out = ((shifted >> rotation) | (shifted << ((np.uint64(32) - rotation) & np.uint64(31)))) & np.uint64(0xFFFFFFFF)
+    return out
+
+
+def ppl_binarized(images):
+    """ppl's binarize() of the test set in examples/support/training.cpp: pixel by pixel, image after image,
+    u = (bits >> 8 + 1/2) 2^-24 from random_stream{20261127, 7}, and the pixel is 1 when u < intensity."""
+    bits = pcg32_bits(20261127, 7, images.numel())
+    u = ((bits >> np.uint64(8)).astype(np.float64) + 0.5) * 2.0 ** -24
+    return torch.from_numpy((u < images.numpy().astype(np.float64).reshape(-1)).reshape(images.shape).astype(np.float32))
 
 
 def logistic_like(t):
@@ -131,7 +171,7 @@ def main():
     test = load_images(os.path.join(a.data, "t10k-images-idx3-ubyte.gz"))
     if 0 < a.limit < train.shape[0]:
         train = train[:a.limit].contiguous()
-    test = torch.bernoulli(test, generator=torch.Generator().manual_seed(12345))  # once, the same for every run
+    test = ppl_binarized(test)  # the binary test set of ppl's examples, bit for bit
     print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, layers {a.layers}, estimator {a.estimator}, "
           f"{train.shape[0]} training and {test.shape[0]} test images", file=sys.stderr)
 
