@@ -6,6 +6,7 @@
 // | normal logistic laplace exponential gumbel   | pathwise                       | score_function<B>          |
 // |   uniform log_normal                         |                                |                            |
 // | gamma beta dirichlet (grouped) student_t     | pathwise (implicit)            | score_function<B>          |
+// | hard_concrete                                | pathwise (clipped)             | score_function<B>          |
 // | categorical (grouped)                        | gumbel_softmax                 | straight_through,          |
 // |                                              |                                |   score_function<B>, vimco,|
 // |                                              |                                |   rebar, relax<Net>        |
@@ -165,6 +166,10 @@ consteval void reject_relaxation() {
     else if constexpr (family == "student_t")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Student-t is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "hard_concrete")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
+                                            "sites; Hard Concrete is already a relaxed gate, sampled pathwise (its default): "
+                                            "drop the override.");
     else if constexpr (family == "gamma")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Gamma is continuous, so use pathwise (its default, by implicit "
