@@ -64,6 +64,21 @@ class VAE(nn.Module):
         return loss, loss.detach()
 
 
+class MovingAverageBaseline:
+    """ppl's score_function<moving_average>: b starts at the first batch's mean cost, then b <- 0.9 b + 0.1 mean."""
+
+    def __init__(self):
+        self.value, self.started = 0.0, False
+
+    def reinforce(self, cost, log_q_z):
+        """The score-function term with the current baseline, as a zero-valued surrogate (it adds the
+        gradient, not value); then the baseline moves towards this batch's mean cost."""
+        surrogate = ((cost - self.value) * log_q_z).mean()
+        mean = float(cost.mean())
+        self.value, self.started = (0.9 * self.value + 0.1 * mean if self.started else mean), True
+        return surrogate - surrogate.detach()
+
+
 def gumbel_like(t):
     u = torch.rand_like(t).clamp_min(torch.finfo(t.dtype).tiny)
     return -torch.log(-torch.log(u))
@@ -75,8 +90,7 @@ class CatVAE(nn.Module):
         self.estimator = estimator
         self.enc = nn.Sequential(nn.Linear(X_DIM, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, GROUPS * CLASSES))
         self.dec = nn.Sequential(nn.Linear(GROUPS * CLASSES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, X_DIM))
-        self.baseline = 0.0
-        self.baseline_started = False
+        self.baseline = MovingAverageBaseline()
 
     def forward(self, x, tau, hard=False):
         b = x.shape[0]
@@ -102,14 +116,7 @@ class CatVAE(nn.Module):
         neg_elbo = (nll + kl).mean()
         loss = neg_elbo
         if log_q_z is not None and torch.is_grad_enabled():
-            cost = nll.detach()
-            surrogate = ((cost - self.baseline) * log_q_z).mean()
-            loss = loss + surrogate - surrogate.detach()  # adds the REINFORCE gradient, not value
-            m = float(cost.mean())
-            if self.baseline_started:
-                self.baseline = 0.9 * self.baseline + 0.1 * m
-            else:
-                self.baseline, self.baseline_started = m, True
+            loss = loss + self.baseline.reinforce(nll.detach(), log_q_z)
         return loss, neg_elbo.detach()
 
 
@@ -120,8 +127,7 @@ class DirichletVAE(nn.Module):
         self.enc = nn.Sequential(nn.Linear(X_DIM, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, LATENT))
         self.dec = nn.Sequential(nn.Linear(LATENT, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, X_DIM))
         self.prior = torch.distributions.Dirichlet(torch.full((LATENT,), prior))
-        self.baseline = 0.0
-        self.baseline_started = False
+        self.baseline = MovingAverageBaseline()
 
     def forward(self, x, tau=None):
         q = torch.distributions.Dirichlet(F.softplus(self.enc(x)) + 1e-3)
@@ -131,14 +137,7 @@ class DirichletVAE(nn.Module):
         neg_elbo = (nll + torch.distributions.kl_divergence(q, self.prior)).mean()
         loss = neg_elbo
         if score:
-            cost = nll.detach()
-            surrogate = ((cost - self.baseline) * q.log_prob(z)).mean()
-            loss = loss + surrogate - surrogate.detach()  # adds the REINFORCE gradient, not value
-            m = float(cost.mean())
-            if self.baseline_started:
-                self.baseline = 0.9 * self.baseline + 0.1 * m
-            else:
-                self.baseline, self.baseline_started = m, True
+            loss = loss + self.baseline.reinforce(nll.detach(), q.log_prob(z))
         return loss, neg_elbo.detach()
 
 
