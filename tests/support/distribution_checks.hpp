@@ -36,6 +36,15 @@ void check_moments(MakeSample make_sample, const std::array<double, Arity>& valu
     CHECK(std::abs(v - variance) <= 4 * std::sqrt(std::max(m4 - v * v, 1e-300) / n));
 }
 
+/// Checks that the mean of `estimates`, independent draws of a gradient estimator, lies within 4
+/// standard errors of the exact value: the estimator's unbiasedness, as far as n draws can tell.
+inline void check_unbiased(const Eigen::ArrayXd& estimates, double exact) {
+    const double n = static_cast<double>(estimates.size());
+    const double error = std::sqrt((estimates - estimates.mean()).square().sum() / (n - 1) / n);
+    INFO("mean " << estimates.mean() << " (standard error " << error << "), exact " << exact);
+    CHECK(std::abs(estimates.mean() - exact) <= 4 * error);
+}
+
 /// A reference for check_gradient that applies f(operand0(i), operand1(i), ...) entry by entry.
 template <std::size_t Arity, class F>
 auto entrywise(F f) {
