@@ -46,6 +46,13 @@ template <class LogAlpha>
     return distribution<hard_concrete_family, decltype(l)>{{std::move(l)}, settings};
 }
 
+/// A pathwise draw of Hard Concrete gates for an objective that is not an ELBO (say a loss plus an L0
+/// penalty): the gates of rsample, their Logistic noise drawn under the site name Site.
+template <fixed_string Site, node LogAlpha>
+[[nodiscard]] auto hard_concrete_sample(LogAlpha&& log_alpha, hard_concrete_settings s = {}) {
+    return hard_concrete_family::rsample<Site>(s, std::forward<LogAlpha>(log_alpha));
+}
+
 /// The expected L0 norm of the gates, P(z != 0) per gate: sigmoid(log_alpha - beta log(-gamma / zeta)).
 /// Its column sums are the expected number of open gates; differentiable in log_alpha.
 template <node LogAlpha>

@@ -13,6 +13,7 @@
 // | bernoulli                                    | gumbel_softmax                 | as categorical, and disarm,|
 // |                                              |                                |   arm                      |
 // | poisson geometric binomial                   | score_function<moving_average> | score_function<B>, vimco   |
+// | subset<k> (Gumbel-top-k, Plackett-Luce)      | score_function<moving_average> | score_function<B>, vimco   |
 //
 // B is a baseline: none, moving_average or leave_one_out. docs/estimators.md explains each choice.
 #include <string_view>
@@ -114,6 +115,10 @@ consteval void reject_pathwise() {
     else if constexpr (family == "bernoulli")
         static_assert(always_false<Family>, "ppl: Bernoulli has no reparameterization; relax it instead with gumbel_softmax "
                                             "(the default) or straight_through, or use score_function<moving_average>.");
+    else if constexpr (family == "subset")
+        static_assert(always_false<Family>, "ppl: Subset has no reparameterization (its values are discrete), so pathwise "
+                                            "cannot apply. Use score_function<moving_average> (its default): drop the "
+                                            "override; outside an ELBO, relaxed_top_k(...) gives pathwise-like gradients.");
     else
         static_assert(always_false<Family>, "ppl: pathwise needs a reparameterizable family, and this family has none. "
                                             "Use score_function<moving_average>.");
@@ -166,6 +171,11 @@ consteval void reject_relaxation() {
     else if constexpr (family == "student_t")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Student-t is continuous, so use pathwise (its default): drop the override.");
+    else if constexpr (family == "subset")
+        static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax categorical and bernoulli sites; "
+                                            "a subset site has no closed-form KL for a relaxed sample, so in an ELBO it takes "
+                                            "score_function<moving_average> (its default): drop the override. Outside an ELBO, "
+                                            "relaxed_top_k(...) or straight_through_top_k(...) give the relaxed top-k.");
     else if constexpr (family == "hard_concrete")
         static_assert(always_false<Family>, "ppl: gumbel_softmax and straight_through relax discrete categorical or bernoulli "
                                             "sites; Hard Concrete is already a relaxed gate, sampled pathwise (its default): "

@@ -1,0 +1,142 @@
+// Tests include/ppl/dist/subset.hpp: Gumbel-top-k draws against the Plackett-Luce law (chi-square
+// over every ordered pair of 5 items), the score-function gradient's unbiasedness, the relaxed and
+// straight-through top-k, and a subset site in an ELBO.
+#include <boost/math/distributions/chi_squared.hpp>
+
+#include "support/distribution_checks.hpp"
+
+using namespace ppl;
+using namespace ppl::testing;
+
+namespace {
+
+constexpr Eigen::Index items = 5;
+const double scores[items] = {1.0, -0.5, 0.3, 2.0, -1.5};
+
+// P(a then b) under Plackett-Luce(softmax(s)) with logits s, by the product of draws without replacement
+double pair_probability(const double* s, Eigen::Index a, Eigen::Index b) {
+    double total = 0;
+    for (Eigen::Index i = 0; i < items; ++i) total += std::exp(s[i]);
+    return std::exp(s[a]) / total * std::exp(s[b]) / (total - std::exp(s[a]));
+}
+
+// the item of group g of column j
+Eigen::Index item_of(const dmatrix& z, Eigen::Index g, Eigen::Index j) {
+    Eigen::Index item = 0;
+    z.col(j).segment(g * items, items).maxCoeff(&item);
+    return item;
+}
+
+}  // namespace
+
+TEST_CASE("subset: Gumbel-top-k draws follow Plackett-Luce by a chi-square test over all 20 ordered pairs", "[dist][subset]") {
+    const Eigen::Index draws = 40000;
+    dparameter logits("logits", items, draws);
+    for (Eigen::Index i = 0; i < items; ++i) logits.value.row(i).setConstant(scores[i]);
+    graph g{sum(let<"z">(subset_family::draw<"z">({2}, param(logits))))};
+    random_stream rng{2024};
+    g.forward(stream_noise{&rng});
+    const dmatrix& z = g.value<"z">();
+    dmatrix counts = dmatrix::Zero(items, items);
+    for (Eigen::Index j = 0; j < draws; ++j) {
+        CHECK(z.col(j).sum() == 2);  // one item per group
+        counts(item_of(z, 0, j), item_of(z, 1, j)) += 1;
+    }
+    CHECK(counts.diagonal().sum() == 0);  // without replacement
+    double chi_square = 0;
+    for (Eigen::Index a = 0; a < items; ++a)
+        for (Eigen::Index b = 0; b < items; ++b)
+            if (a != b) {
+                const double expected = draws * pair_probability(scores, a, b);
+                chi_square += (counts(a, b) - expected) * (counts(a, b) - expected) / expected;
+            }
+    const double critical = boost::math::quantile(boost::math::chi_squared(items * (items - 1) - 1), 0.999);
+    INFO("chi-square " << chi_square << " against the 0.999 quantile " << critical);
+    CHECK(chi_square < critical);
+}
+
+TEST_CASE("subset: the score-function gradient of E[f(set)] is unbiased", "[dist][subset]") {
+    // f(z) = sum of the weights of the chosen items; E[f] by enumerating the 20 ordered pairs
+    const double weights[items] = {0.7, -1.2, 2.0, 0.1, -0.4};
+    const auto expectation = [&](const double* s) {
+        double e = 0;
+        for (Eigen::Index a = 0; a < items; ++a)
+            for (Eigen::Index b = 0; b < items; ++b)
+                if (a != b) e += pair_probability(s, a, b) * (weights[a] + weights[b]);
+        return e;
+    };
+    const Eigen::Index draws = 40000;
+    dparameter logits("logits", items, draws), w("w", items, 1);
+    for (Eigen::Index i = 0; i < items; ++i) logits.value.row(i).setConstant(scores[i]), w.value(i, 0) = weights[i];
+    // f(z) times log q(z): its gradient in the logits is f(z) d log q(z) per column
+    auto z = let<"z">(subset_family::draw<"z">({2}, param(logits)));
+    graph g{sum(column_sum(stop_gradient(param(w) * subset_members(z, 2))) * column_sum(log_prob(subset<2>(param(logits)), z)))};
+    random_stream rng{5};
+    g.forward(stream_noise{&rng});
+    g.backward();
+    for (Eigen::Index i = 0; i < items; ++i) {
+        double up[items], down[items];
+        std::copy(scores, scores + items, up), std::copy(scores, scores + items, down);
+        up[i] += 1e-6, down[i] -= 1e-6;
+        const double exact = (expectation(up) - expectation(down)) / 2e-6;
+        INFO("item " << i);
+        check_unbiased(logits.grad.row(i).transpose().array(), exact);
+    }
+}
+
+TEST_CASE("subset: the relaxed top-k tends to the exact sample, and straight-through is it", "[dist][subset]") {
+    const Eigen::Index draws = 200;
+    dparameter logits("logits", items, draws);
+    for (Eigen::Index i = 0; i < items; ++i) logits.value.row(i).setConstant(scores[i]);
+    double previous_gap = 1;
+    for (double tau : {1.0, 0.1, 0.01}) {
+        // the same noise for all three: each graph draws from a stream with the same seed
+        graph exact{sum(let<"z">(subset_family::draw<"z">({3}, param(logits))))};
+        graph relaxed{sum(let<"z">(relaxed_top_k<"z">(param(logits), 3, tau)))};
+        graph hard{sum(let<"z">(straight_through_top_k<"z">(param(logits), 3, tau)))};
+        random_stream a{8}, b{8}, c{8};
+        exact.forward(stream_noise{&a});
+        relaxed.forward(stream_noise{&b});
+        hard.forward(stream_noise{&c});
+        CHECK(hard.value<"z">() == exact.value<"z">());
+        const double gap = (relaxed.value<"z">() - exact.value<"z">()).cwiseAbs().mean();
+        INFO("tau " << tau << ": mean gap " << gap << ", at the previous tau " << previous_gap);
+        if (tau == 0.01) CHECK(gap < 0.02);
+        CHECK(gap < previous_gap);
+        previous_gap = gap;
+        hard.backward();  // straight through: the relaxed sample's gradient reaches the logits
+        CHECK(logits.grad.cwiseAbs().maxCoeff() > 0);
+    }
+}
+
+TEST_CASE("subset: a site in an ELBO takes the score function and trains", "[dist][subset]") {
+    random_stream init{3};
+    dense encoder{6, items, init, "encoder"}, decoder{items, 6, init, "decoder"};
+    auto x = data<"x">();
+    auto z = sample<"z">(subset<2>(encoder(x)), uniform_subset<2>());
+    auto objective = elbo(observe(bernoulli_logits(decoder(subset_members(z, 2))), x));
+    CHECK(objective.describe() == "site=z dist=subset estimator=score_function kl=monte_carlo\n");
+    const Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(6, 64).array() > 0).cast<float>();
+    adam optimiser{objective.parameters(), {.lr = 1e-2}};
+    random_stream noise{4};
+    double first = 0, last = 0;
+    for (int step = 0; step < 300; ++step) {
+        const double loss = objective.value_and_grad(batch, noise).neg_elbo;
+        optimiser.step();
+        if (step < 20) first += loss / 20;
+        if (step >= 280) last += loss / 20;
+    }
+    INFO("-ELBO over the first 20 steps " << first << ", over the last 20 " << last);
+    CHECK(last < first - 0.1);
+}
+
+TEST_CASE("subset: bad logits and a k above the item count are refused", "[dist][subset]") {
+    dparameter logits("logits", 3, 1);
+    logits.value(1, 0) = std::nan("");
+    random_stream rng{1};
+    graph checked{sum(log_prob(subset<2>(param(logits)), subset_family::draw<"z">({2}, param(logits))))};
+    CHECK_THROWS_WITH(checked.forward(stream_noise{&rng}), Catch::Contains("subset logits is nan"));
+    dparameter few("few", 2, 1);
+    graph too_many{sum(subset_family::draw<"z">({3}, param(few)))};
+    CHECK_THROWS_WITH(too_many.forward(stream_noise{&rng}), Catch::Contains("k must lie in [1, 2]"));
+}
