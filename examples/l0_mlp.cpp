@@ -144,6 +144,7 @@ int train(const examples::train_options& options, double lambda) {
         first_epoch = std::stoi(c.value("epoch"));
         std::istringstream(c.value("order")) >> order;
         std::istringstream(c.value("noise")) >> noise;
+        std::cout << "resumed from " << checkpoint_path << " after epoch " << first_epoch << std::endl;
     }
     batches train_batches({data.train_images, train_targets}, options.batch);
     for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {

@@ -10,6 +10,7 @@
 #include "ppl/core/node.hpp"
 #include "ppl/dist/family.hpp"
 #include "ppl/dist/kl.hpp"
+#include "ppl/dist/permutation.hpp"
 #include "ppl/estimators/policy.hpp"
 #include "ppl/infer/scope.hpp"
 
@@ -91,6 +92,17 @@ template <fixed_string Name, class First = use_default, class Second = use_defau
     auto value = estimator::template value<Name>(shared_q, temperature_input);
     using info = site_info<estimator, decltype(shared_q), Prior, scope>;
     return let_node<Name, decltype(value), info>{{{std::move(value)}}, info{std::move(shared_q), prior}};
+}
+
+/// A permutation is not a site: the law of the Gumbel matching has no closed-form probability, so
+/// neither a KL term nor a score function exists for it. The message says what to write instead.
+template <fixed_string Name, class First = use_default, class Second = use_default, class LogAlpha, class Prior>
+auto sample(const permutation_distribution<LogAlpha>&, const Prior&) {
+    static_assert(detail::always_false<LogAlpha>,
+                  "ppl: a permutation cannot be a site of an ELBO: the Gumbel matching's probability has no closed "
+                  "form, so no KL term or score function exists for it. Use gumbel_sinkhorn<\"name\">(p) (relaxed) or "
+                  "straight_through_sinkhorn<\"name\">(p) (hard forward) in an objective of your own.");
+    return 0;
 }
 
 }  // namespace ppl
