@@ -68,19 +68,10 @@ struct network {
     auto dense_loss() { return cross_entropy(layer3(relu(layer2(relu(layer1(input<"x">())))))); }
     auto dense_test() { return cross_entropy(let<"logits">(layer3(relu(layer2(relu(layer1(input<"x">()))))))); }
 
-    // The test-time gates of each layer, min(1, max(0, sigmoid(log_alpha) (zeta - gamma) + gamma)); ones without gates.
-    [[nodiscard]] std::array<Eigen::VectorXf, 3> test_gates(bool gated) const {
-        std::array<Eigen::VectorXf, 3> out;
-        const parameter* logits[3] = {&gates1, &gates2, &gates3};
-        const hard_concrete_settings s{};
-        for (std::size_t l = 0; l < 3; ++l) {
-            out[l] = Eigen::VectorXf::Ones(widths[l]);
-            for (Eigen::Index u = 0; gated && u < widths[l]; ++u) {
-                const double open = 1 / (1 + std::exp(-double(logits[l]->value(u, 0))));
-                out[l](u) = static_cast<float>(std::clamp(open * (s.zeta - s.gamma) + s.gamma, 0.0, 1.0));
-            }
-        }
-        return out;
+    // The test-time gates of every layer, the lets "gates1", "gates2" and "gates3".
+    auto test_gates() {
+        return sum(let<"gates1">(hard_concrete_gate(param(gates1)))) + sum(let<"gates2">(hard_concrete_gate(param(gates2)))) +
+               sum(let<"gates3">(hard_concrete_gate(param(gates3))));
     }
 };
 
@@ -129,6 +120,17 @@ int train(const examples::train_options& options, double lambda) {
         if constexpr (Gated) return graph{net.gated_test()};
         else return graph{net.dense_test()};
     }();
+    graph gate_graph{net.test_gates()};
+    // the test-time gates per layer; every unit is kept without gates
+    const auto test_gates = [&] {
+        std::array<Eigen::VectorXf, 3> gates{Eigen::VectorXf::Ones(widths[0]), Eigen::VectorXf::Ones(widths[1]),
+                                             Eigen::VectorXf::Ones(widths[2])};
+        if constexpr (Gated) {
+            gate_graph.forward();
+            gates = {gate_graph.value<"gates1">(), gate_graph.value<"gates2">(), gate_graph.value<"gates3">()};
+        }
+        return gates;
+    };
     const std::vector<parameter*> params = train_graph.parameters();
     adam optimiser{params, {.lr = options.lr}};
     random_stream order{options.seed, 1}, noise{options.seed, 2};
@@ -160,7 +162,7 @@ int train(const examples::train_options& options, double lambda) {
             bar.update(k + 1, total / double(k + 1));
         }
         const evaluation test = evaluate(test_graph, data.test_images, test_targets);
-        const auto gates = net.test_gates(Gated);
+        const auto gates = test_gates();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::cout << "epoch=" << epoch + 1 << " train_loss=" << total / double(train_batches.count())
                   << " test_cross_entropy=" << test.cross_entropy << " test_error=" << test.error << " kept="
@@ -179,7 +181,7 @@ int train(const examples::train_options& options, double lambda) {
         }
     }
     const evaluation test = evaluate(test_graph, data.test_images, test_targets);
-    const auto gates = net.test_gates(Gated);
+    const auto gates = test_gates();
     const Eigen::Index kept[3] = {(gates[0].array() > 0).count(), (gates[1].array() > 0).count(), (gates[2].array() > 0).count()};
     // weights that read a kept unit: the network's size at test time
     const Eigen::Index weights = kept[0] * widths[1] + kept[1] * widths[2] + kept[2] * widths[3];

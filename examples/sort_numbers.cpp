@@ -33,25 +33,26 @@ struct sort_options {
 // and each number repeated N times (N^2 x B, entry r + N i = x_i) to form P x.
 struct sequences {
     Eigen::MatrixXf x, sorted, spread;
-};
+    std::vector<float> values, ordered;
 
-sequences draw_sequences(Eigen::Index n, Eigen::Index count, Eigen::Index copies, random_stream& rng) {
-    sequences s{Eigen::MatrixXf(n, count * copies), Eigen::MatrixXf(n, count * copies), Eigen::MatrixXf(n * n, count * copies)};
-    std::vector<float> values(static_cast<std::size_t>(n));
-    for (Eigen::Index b = 0; b < count; ++b) {
-        for (auto& v : values) v = static_cast<float>(rng.uniform());
-        std::vector<float> ordered = values;
-        std::sort(ordered.begin(), ordered.end());
-        for (Eigen::Index copy = 0; copy < copies; ++copy)
-            for (Eigen::Index i = 0; i < n; ++i) {
-                const Eigen::Index column = b * copies + copy;
-                s.x(i, column) = values[static_cast<std::size_t>(i)];
-                s.sorted(i, column) = ordered[static_cast<std::size_t>(i)];
-                s.spread.col(column).segment(i * n, n).setConstant(values[static_cast<std::size_t>(i)]);
-            }
+    // `count` new sequences from U(0, 1), each `copies` times; the buffers keep their size from step to step
+    void draw(Eigen::Index n, Eigen::Index count, Eigen::Index copies, random_stream& rng) {
+        x.resize(n, count * copies), sorted.resize(n, count * copies), spread.resize(n * n, count * copies);
+        values.resize(static_cast<std::size_t>(n));
+        for (Eigen::Index b = 0; b < count; ++b) {
+            for (auto& v : values) v = static_cast<float>(rng.uniform());
+            ordered = values;
+            std::sort(ordered.begin(), ordered.end());
+            for (Eigen::Index copy = 0; copy < copies; ++copy)
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    const Eigen::Index column = b * copies + copy;
+                    x(i, column) = values[static_cast<std::size_t>(i)];
+                    sorted(i, column) = ordered[static_cast<std::size_t>(i)];
+                    spread.col(column).segment(i * n, n).setConstant(values[static_cast<std::size_t>(i)]);
+                }
+        }
     }
-    return s;
-}
+};
 
 struct sorter {
     Eigen::Index n;
@@ -117,7 +118,8 @@ int run(const examples::train_options& options, const sort_options& s) {
     graph test{model.test()};
     adam optimiser{train.parameters(), {.lr = options.lr}};
     random_stream data_rng{options.seed, 1}, noise{options.seed, 2}, test_rng{20180430, 3};
-    const sequences held_out = draw_sequences(n, s.test_sequences, 1, test_rng);  // the same for every run
+    sequences held_out, batch;
+    held_out.draw(n, s.test_sequences, 1, test_rng);  // the same for every run
     const auto evaluate = [&] {
         test.set<"x">(held_out.x);
         test.forward();
@@ -127,7 +129,7 @@ int run(const examples::train_options& options, const sort_options& s) {
     progress_bar bar("training", s.steps, "steps", "loss");
     double running = 0;
     for (std::int64_t step = 1; step <= s.steps; ++step) {
-        const sequences batch = draw_sequences(n, options.batch, s.samples, data_rng);
+        batch.draw(n, options.batch, s.samples, data_rng);
         train.set<"x">(batch.x);
         train.set<"spread">(batch.spread);
         train.set<"sorted">(batch.sorted);
@@ -150,7 +152,7 @@ int run(const examples::train_options& options, const sort_options& s) {
               << " prop_wrong=" << t.wrong << " kendall_tau=" << t.kendall_tau << std::endl;
     if (!options.out.empty()) {
         // the soft permutations of 8 test sequences (noise-free, at tau), items in their true order:
-        // row = the item's rank, column = the position P gives it; a perfect sorter draws the diagonal
+        // row = the item's rank, column = the position P gives it; a perfect sorter draws the diagonal.
         std::filesystem::create_directories(options.out);
         graph soft{sum(let<"p">(exp(log_sinkhorn(model.log_alpha() / s.tau, n, static_cast<int>(s.iterations)))))};
         const Eigen::MatrixXf first = held_out.x.leftCols(8);
@@ -163,6 +165,7 @@ int run(const examples::train_options& options, const sort_options& s) {
             std::sort(rank.begin(), rank.end(), [&](Eigen::Index a, Eigen::Index c) { return first(a, b) < first(c, b); });
             for (Eigen::Index k = 0; k < n; ++k)
                 for (Eigen::Index r = 0; r < n; ++r) pictures(k * n + r, b) = soft.value<"p">()(r + n * rank[static_cast<std::size_t>(k)], b);
+            pictures.col(b) /= pictures.col(b).maxCoeff();  // each picture at full contrast: black is its largest entry
         }
         const std::string picture = (std::filesystem::path(options.out) / "permutations.png").string();
         examples::write_image_grid(picture, pictures, static_cast<int>(n), 2, 4, std::max(2, static_cast<int>(120 / n)));

@@ -53,4 +53,9 @@ TEST_CASE("hard_concrete: the test-time gate is the clipped, stretched sigmoid",
 TEST_CASE("hard_concrete: bad settings and the policy", "[dist][hard_concrete]") {
     CHECK_THROWS_WITH(hard_concrete(0.0, {.beta = 0.5, .gamma = 0.1, .zeta = 1.1}), Catch::Contains("gamma < 0"));
     STATIC_REQUIRE(std::is_same_v<estimator_for<hard_concrete_family>, pathwise>);
+    dparameter log_alpha("log_alpha", 3, 1);
+    log_alpha.value(2, 0) = std::nan("");
+    graph gates{sum(hard_concrete_sample<"g">(param(log_alpha)))};
+    random_stream rng{1};
+    CHECK_THROWS_WITH(gates.forward(stream_noise{&rng}), Catch::Contains("hard_concrete log_alpha is nan"));
 }

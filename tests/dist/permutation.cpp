@@ -64,18 +64,22 @@ TEST_CASE("permutation: two items keep their places with the closed-form probabi
     CHECK(chi_square < boost::math::quantile(boost::math::chi_squared(1), 0.999));
 }
 
-TEST_CASE("permutation: straight-through is the exact sample, and the relaxation tends to it", "[dist][permutation]") {
+TEST_CASE("permutation: straight-through is the exact sample forward and the relaxation backward; the relaxation tends to it",
+          "[dist][permutation]") {
     const Eigen::Index n = 6, draws = 100;
     dparameter scores("scores", n * n, draws);
     scores.value = random_matrix(n * n, draws, -2, 2, 13);
+    const dmatrix weights = random_matrix(n * n, draws, -1, 1, 14);  // a loss whose gradient is not 0
     double previous_gap = 1;
     for (double tau : {1.0, 0.3, 0.03}) {
         auto p = permutation(param(scores), n);
         graph exact{sum(let<"p">(gumbel_matching<"p">(p)))};
         graph relaxed{sum(let<"p">(gumbel_sinkhorn<"p">(p, {.tau = tau, .iterations = 200})))};
         // few rounds: the matching is exact however far Sinkhorn is from converged
-        graph hard{sum(let<"p">(straight_through_sinkhorn<"p">(p, {.tau = tau, .iterations = 3})))};
-        random_stream a{8}, b{8}, c{8};
+        graph hard{sum(let<"p">(straight_through_sinkhorn<"p">(p, {.tau = tau, .iterations = 3})) * input<"w">())};
+        graph relaxed_few{sum(gumbel_sinkhorn<"p">(p, {.tau = tau, .iterations = 3}) * input<"w">())};
+        hard.set<"w">(weights), relaxed_few.set<"w">(weights);
+        random_stream a{8}, b{8}, c{8}, d{8};
         exact.forward(stream_noise{&a});
         relaxed.forward(stream_noise{&b});
         hard.forward(stream_noise{&c});
@@ -85,8 +89,12 @@ TEST_CASE("permutation: straight-through is the exact sample, and the relaxation
         CHECK(gap < previous_gap);
         if (tau == 0.03) CHECK(gap < 0.02);
         previous_gap = gap;
-        hard.backward();  // the relaxation's gradient reaches the scores
-        CHECK(scores.grad.cwiseAbs().maxCoeff() > 0);
+        relaxed_few.forward(stream_noise{&d});
+        relaxed_few.backward();
+        const dmatrix relaxed_gradient = scores.grad;
+        hard.backward();
+        CHECK(relaxed_gradient.cwiseAbs().maxCoeff() > 1e-3);
+        CHECK((scores.grad - relaxed_gradient).cwiseAbs().maxCoeff() <= 1e-12 * relaxed_gradient.cwiseAbs().maxCoeff());
     }
 }
 

@@ -84,17 +84,20 @@ TEST_CASE("subset: the score-function gradient of E[f(set)] is unbiased", "[dist
     }
 }
 
-TEST_CASE("subset: the relaxed top-k tends to the exact sample, and straight-through is it", "[dist][subset]") {
+TEST_CASE("subset: the relaxed top-k tends to the exact sample; straight-through is it forward and the relaxation backward",
+          "[dist][subset]") {
     const Eigen::Index draws = 200;
     dparameter logits("logits", items, draws);
     for (Eigen::Index i = 0; i < items; ++i) logits.value.row(i).setConstant(scores[i]);
+    const dmatrix weights = random_matrix(3 * items, draws, -1, 1, 17);  // a loss whose gradient is not 0
     double previous_gap = 1;
     for (double tau : {1.0, 0.1, 0.01}) {
         // the same noise for all three: each graph draws from a stream with the same seed
-        graph exact{sum(let<"z">(subset_family::draw<"z">({3}, param(logits))))};
-        graph relaxed{sum(let<"z">(relaxed_top_k<"z">(param(logits), 3, tau)))};
-        graph hard{sum(let<"z">(straight_through_top_k<"z">(param(logits), 3, tau)))};
+        graph exact{sum(let<"z">(subset_family::draw<"z">({3}, param(logits))) * input<"w">())};
+        graph relaxed{sum(let<"z">(relaxed_top_k<"z">(param(logits), 3, tau)) * input<"w">())};
+        graph hard{sum(let<"z">(straight_through_top_k<"z">(param(logits), 3, tau)) * input<"w">())};
         random_stream a{8}, b{8}, c{8};
+        exact.set<"w">(weights), relaxed.set<"w">(weights), hard.set<"w">(weights);
         exact.forward(stream_noise{&a});
         relaxed.forward(stream_noise{&b});
         hard.forward(stream_noise{&c});
@@ -104,9 +107,13 @@ TEST_CASE("subset: the relaxed top-k tends to the exact sample, and straight-thr
         if (tau == 0.01) CHECK(gap < 0.02);
         CHECK(gap < previous_gap);
         previous_gap = gap;
-        hard.backward();  // straight through: the relaxed sample's gradient reaches the logits
-        CHECK(logits.grad.cwiseAbs().maxCoeff() > 0);
+        relaxed.backward();
+        const dmatrix relaxed_gradient = logits.grad;
+        hard.backward();
+        CHECK(relaxed_gradient.cwiseAbs().maxCoeff() > 1e-3);
+        CHECK((logits.grad - relaxed_gradient).cwiseAbs().maxCoeff() == 0);
     }
+    CHECK_THROWS_WITH(relaxed_top_k<"z">(param(logits), 3, 0.0), Catch::Contains("tau > 0"));
 }
 
 TEST_CASE("subset: a site in an ELBO takes the score function and trains", "[dist][subset]") {
@@ -116,6 +123,7 @@ TEST_CASE("subset: a site in an ELBO takes the score function and trains", "[dis
     auto z = sample<"z">(subset<2>(encoder(x)), uniform_subset<2>());
     auto objective = elbo(observe(bernoulli_logits(decoder(subset_members(z, 2))), x));
     CHECK(objective.describe() == "site=z dist=subset estimator=score_function kl=monte_carlo\n");
+    CHECK_THROWS_WITH(sample<"y">(subset<2>(encoder(x)), uniform_subset<1>()), Catch::Contains("needs a prior of subsets of 2 items"));
     const Eigen::MatrixXf batch = (Eigen::MatrixXf::Random(6, 64).array() > 0).cast<float>();
     adam optimiser{objective.parameters(), {.lr = 1e-2}};
     random_stream noise{4};
@@ -123,6 +131,7 @@ TEST_CASE("subset: a site in an ELBO takes the score function and trains", "[dis
     for (int step = 0; step < 300; ++step) {
         const double loss = objective.value_and_grad(batch, noise).neg_elbo;
         optimiser.step();
+        if (step == 0) CHECK(encoder.weight.grad.cwiseAbs().maxCoeff() > 0);  // the score function reaches the encoder
         if (step < 20) first += loss / 20;
         if (step >= 280) last += loss / 20;
     }

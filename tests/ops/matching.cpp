@@ -48,4 +48,6 @@ TEST_CASE("matching: a permutation matrix forward, dy * exp(a) backward", "[ops]
     }
     CHECK((a.grad - dmatrix(weights.array() * a.value.array().exp())).cwiseAbs().maxCoeff() < 1e-14);
     check_shape_error<1>([](auto x) { return matching(x, 3); }, {shape{10, 1}}, "matching");
+    a.value(5, 1) = std::numeric_limits<double>::infinity();  // no best assignment: an error, not a hang
+    CHECK_THROWS_WITH(g.forward(), Catch::Contains("matching: a score is not finite"));
 }

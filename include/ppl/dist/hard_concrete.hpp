@@ -4,6 +4,7 @@
 #include <tuple>
 #include <utility>
 
+#include "ppl/core/let.hpp"
 #include "ppl/dist/family.hpp"
 #include "ppl/ops/arithmetic.hpp"
 #include "ppl/ops/hard_concrete.hpp"
@@ -50,7 +51,9 @@ template <class LogAlpha>
 /// penalty): the gates of rsample, their Logistic noise drawn under the site name Site.
 template <fixed_string Site, node LogAlpha>
 [[nodiscard]] auto hard_concrete_sample(LogAlpha&& log_alpha, hard_concrete_settings s = {}) {
-    return hard_concrete_family::rsample<Site>(s, std::forward<LogAlpha>(log_alpha));
+    return hard_concrete_family::rsample<Site>(
+        s, let<concat(Site, fixed_string{".log_alpha"})>(
+               detail::checked<ops::requirement::finite>(std::forward<LogAlpha>(log_alpha), "hard_concrete log_alpha")));
 }
 
 /// The expected L0 norm of the gates, P(z != 0) per gate: sigmoid(log_alpha - beta log(-gamma / zeta)).

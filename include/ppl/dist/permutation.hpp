@@ -58,16 +58,17 @@ template <fixed_string Site, class LogAlpha>
     return stop_gradient(matching(scores + noise_like<Site>(noise_kind::gumbel, scores), p.n));
 }
 
-/// Gumbel-Sinkhorn: S((log_alpha + G) / tau) after L rounds, a doubly stochastic matrix (as L grows)
-/// that tends to the Gumbel matching as tau -> 0; differentiable in log_alpha.
+/// Gumbel-Sinkhorn: S((log_alpha + G) / tau) after L rounds; as L grows, a doubly stochastic matrix,
+/// which tends to the Gumbel matching as tau -> 0 (Sinkhorn run to convergence; at a fixed L a small
+/// tau leaves it unconverged). Differentiable in log_alpha.
 template <fixed_string Site, class LogAlpha>
 [[nodiscard]] auto gumbel_sinkhorn(const permutation_distribution<LogAlpha>& p, sinkhorn_settings s = {}) {
     return exp(detail::log_gumbel_sinkhorn<Site>(p, s));
 }
 
 /// Straight-through Gumbel-Sinkhorn: the Gumbel matching in the forward pass (the best matching of
-/// (log_alpha + G) / tau, which Sinkhorn's row and column terms do not change), the relaxation's
-/// gradient in the backward pass.
+/// (log_alpha + G) / tau, which Sinkhorn's row and column terms do not change, up to rounding), the
+/// relaxation's gradient in the backward pass.
 template <fixed_string Site, class LogAlpha>
 [[nodiscard]] auto straight_through_sinkhorn(const permutation_distribution<LogAlpha>& p, sinkhorn_settings s = {}) {
     return matching(detail::log_gumbel_sinkhorn<Site>(p, s), p.n);

@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "ppl/dist/family.hpp"
@@ -67,15 +68,24 @@ template <Eigen::Index K>
 }
 
 /// The relaxed top-k of logits: k successive softmaxes of (logits + g) / tau, g ~ Gumbel(0, 1),
-/// group g over the items groups before it picked not (see successive_softmax). Differentiable in
-/// the logits; its groups' argmaxes are an exact Gumbel-top-k sample, and as tau -> 0 it tends to it.
+/// group g over the items that groups 0 .. g-1 did not pick (see successive_softmax). Differentiable
+/// in the logits; its groups' argmaxes are an exact Gumbel-top-k sample, and as tau -> 0 it tends to it.
 template <fixed_string Site, node Logits, class Tau>
 [[nodiscard]] auto relaxed_top_k(Logits&& logits, Eigen::Index k, Tau&& tau) {
+    if constexpr (std::is_arithmetic_v<std::remove_cvref_t<Tau>>)
+        if (!(tau > 0)) fail("relaxed_top_k needs tau > 0; got ", tau);
     // the logits feed both the sum and the noise's shape: one evaluation, shared
     auto l = let<concat(Site, fixed_string{".logits"})>(
         detail::checked<ops::requirement::finite>(std::forward<Logits>(logits), "relaxed_top_k logits"));
     auto perturbed = l + noise_like<Site>(noise_kind::gumbel, l);
     return successive_softmax(std::move(perturbed) / std::forward<Tau>(tau), k);
+}
+
+/// A subset site's prior picks as many items as its q; sample() checks it when the site is built.
+template <class Logits, class... PriorParams>
+inline void check_site_prior(const distribution<subset_family, Logits>& q, const distribution<subset_family, PriorParams...>& prior) {
+    if (q.settings.k != prior.settings.k)
+        fail("a subset<", q.settings.k, "> site needs a prior of subsets of ", q.settings.k, " items; its prior picks ", prior.settings.k);
 }
 
 /// Straight-through top-k: the exact Gumbel-top-k sample (k one-hot groups) in the forward pass,

@@ -13,7 +13,7 @@
 // | bernoulli                                    | gumbel_softmax                 | as categorical, and disarm,|
 // |                                              |                                |   arm                      |
 // | poisson geometric binomial                   | score_function<moving_average> | score_function<B>, vimco   |
-// | subset<k> (Gumbel-top-k, Plackett-Luce)      | score_function<moving_average> | score_function<B>, vimco   |
+// | subset<k> (Gumbel-top-k, Plackett-Luce)      | score_function<moving_average> | score_function<B>          |
 //
 // B is a baseline: none, moving_average or leave_one_out. docs/estimators.md explains each choice.
 #include <string_view>

@@ -10,7 +10,6 @@
 #include "ppl/core/node.hpp"
 #include "ppl/dist/family.hpp"
 #include "ppl/dist/kl.hpp"
-#include "ppl/dist/permutation.hpp"
 #include "ppl/estimators/policy.hpp"
 #include "ppl/infer/scope.hpp"
 
@@ -88,11 +87,15 @@ template <fixed_string Name, class First = use_default, class Second = use_defau
                       "ppl: a global site draws once per dataset, so it takes pathwise, gumbel_softmax, straight_through "
                       "or score_function with the none or moving_average baseline; rebar, relax, disarm, arm, vimco and "
                       "leave_one_out work on samples per data point: make the site local or choose one of those.");
+    if constexpr (requires { check_site_prior(q, prior); }) check_site_prior(q, prior);  // families whose prior must match q's settings
     auto shared_q = detail::share_parameters<Name>(q, std::make_index_sequence<std::tuple_size_v<decltype(q.params)>>{});
     auto value = estimator::template value<Name>(shared_q, temperature_input);
     using info = site_info<estimator, decltype(shared_q), Prior, scope>;
     return let_node<Name, decltype(value), info>{{{std::move(value)}}, info{std::move(shared_q), prior}};
 }
+
+template <class LogAlpha>
+struct permutation_distribution;  // dist/permutation.hpp
 
 /// A permutation is not a site: the law of the Gumbel matching has no closed-form probability, so
 /// neither a KL term nor a score function exists for it. The message says what to write instead.

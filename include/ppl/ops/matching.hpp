@@ -1,5 +1,6 @@
 #pragma once
-// matching: the permutation matrix that maximises sum_r a(r, pi(r)), by the Hungarian method.
+// matching: the permutation matrix that maximises sum_r a(r, pi(r)), by the Hungarian method in its
+// shortest-augmenting-path form.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -18,51 +19,66 @@ namespace ppl::ops {
 
 /// Scratch space of best_assignment: kept per thread, so that a pass allocates nothing after the first.
 struct assignment_scratch {
-    std::vector<double> u, v, least;                      // row and column potentials; least reduced cost per column
-    std::vector<Eigen::Index> row_of, through, column_of;  // matched row per column; path; the answer
-    std::vector<char> visited;
+    std::vector<double> row_potential, column_potential, distance;
+    std::vector<Eigen::Index> owner, reached_from, column_of;  // row of each column; row before each column on the path; the answer
+    std::vector<char> settled;
 };
 
-/// The assignment of n rows to n columns that maximises the total score: the Hungarian method
-/// with row and column potentials (Kuhn 1955; Munkres 1957), O(n^3). `score(r, c)` gives the
-/// scores; on return s.column_of[r] is the column given to row r.
+/// The assignment of n rows to n columns that maximises the total score, by shortest augmenting
+/// paths: each row in turn joins the matching along the cheapest path of cost -score, found by
+/// Dijkstra's method on reduced costs cost(r, c) - u_r - v_c, which the potentials u and v keep
+/// at 0 or more (Jonker and Volgenant 1987). O(n^3). `score(r, c)` gives the scores, all finite;
+/// on return s.column_of[r] is the column given to row r.
 template <class Score>
 inline void best_assignment(Eigen::Index n, Score score, assignment_scratch& s) {
-    // 1-based rows and columns, with a virtual column 0 that roots each search; costs are -score
-    const auto size = static_cast<std::size_t>(n + 1);
-    const double infinity = std::numeric_limits<double>::infinity();
-    s.u.assign(size, 0.0), s.v.assign(size, 0.0), s.least.assign(size, infinity);
-    s.row_of.assign(size, 0), s.through.assign(size, 0), s.visited.assign(size, 0);
-    for (Eigen::Index r = 1; r <= n; ++r) {
-        s.row_of[0] = r;
-        std::size_t column = 0;
-        std::fill(s.least.begin(), s.least.end(), infinity);
-        std::fill(s.visited.begin(), s.visited.end(), 0);
-        do {  // grow a tree of tight edges from row r until it reaches a free column
-            s.visited[column] = 1;
-            const Eigen::Index row = s.row_of[column];
-            double delta = infinity;
-            std::size_t next = 0;
-            for (std::size_t c = 1; c < size; ++c) {
-                if (s.visited[c]) continue;
-                const double reduced = -score(row - 1, static_cast<Eigen::Index>(c) - 1) - s.u[static_cast<std::size_t>(row)] - s.v[c];
-                if (reduced < s.least[c]) s.least[c] = reduced, s.through[c] = static_cast<Eigen::Index>(column);
-                if (s.least[c] < delta) delta = s.least[c], next = c;
-            }
-            for (std::size_t c = 0; c < size; ++c) {
-                if (s.visited[c]) s.u[static_cast<std::size_t>(s.row_of[c])] += delta, s.v[c] -= delta;
-                else s.least[c] -= delta;
-            }
-            column = next;
-        } while (s.row_of[column] != 0);
-        do {  // flip the matching along the path back to the virtual column
-            const auto previous = static_cast<std::size_t>(s.through[column]);
-            s.row_of[column] = s.row_of[previous];
-            column = previous;
-        } while (column != 0);
+    const auto size = static_cast<std::size_t>(n);
+    const auto at = [](Eigen::Index i) { return static_cast<std::size_t>(i); };
+    s.row_potential.assign(size, 0.0), s.column_potential.assign(size, 0.0), s.distance.assign(size, 0.0);
+    s.owner.assign(size, -1), s.reached_from.assign(size, -1), s.column_of.assign(size, -1), s.settled.assign(size, 0);
+    // every reduced cost starts at 0 or more: u_r = the row's least cost, v = 0
+    for (Eigen::Index r = 0; r < n; ++r) {
+        double least = -score(r, 0);
+        for (Eigen::Index c = 1; c < n; ++c) least = std::min(least, -score(r, c));
+        s.row_potential[at(r)] = least;
     }
-    s.column_of.assign(static_cast<std::size_t>(n), 0);
-    for (std::size_t c = 1; c < size; ++c) s.column_of[static_cast<std::size_t>(s.row_of[c] - 1)] = static_cast<Eigen::Index>(c) - 1;
+    const auto reduced = [&](Eigen::Index r, Eigen::Index c) { return -score(r, c) - s.row_potential[at(r)] - s.column_potential[at(c)]; };
+    for (Eigen::Index start = 0; start < n; ++start) {
+        for (Eigen::Index c = 0; c < n; ++c) s.distance[at(c)] = reduced(start, c), s.reached_from[at(c)] = start, s.settled[at(c)] = 0;
+        Eigen::Index end = -1;
+        double shortest = 0;
+        while (end < 0) {  // settle the nearest column; a free one ends the path, a matched one extends it through its row
+            Eigen::Index nearest = -1;
+            for (Eigen::Index c = 0; c < n; ++c)
+                if (!s.settled[at(c)] && (nearest < 0 || s.distance[at(c)] < s.distance[at(nearest)])) nearest = c;
+            shortest = s.distance[at(nearest)];
+            if (!std::isfinite(shortest)) fail("matching: a score is not finite, so no best assignment exists");
+            s.settled[at(nearest)] = 1;
+            const Eigen::Index row = s.owner[at(nearest)];
+            if (row < 0) {
+                end = nearest;
+                continue;
+            }
+            for (Eigen::Index c = 0; c < n; ++c) {
+                const double through_row = shortest + reduced(row, c);
+                if (!s.settled[at(c)] && through_row < s.distance[at(c)]) s.distance[at(c)] = through_row, s.reached_from[at(c)] = row;
+            }
+        }
+        // shift the potentials so that the path's edges become tight and no reduced cost turns negative
+        s.row_potential[at(start)] += shortest;
+        for (Eigen::Index c = 0; c < n; ++c)
+            if (s.settled[at(c)] && c != end) {
+                const double slack = shortest - s.distance[at(c)];
+                s.column_potential[at(c)] -= slack;
+                s.row_potential[at(s.owner[at(c)])] += slack;
+            }
+        // flip the path: each row on it takes the column it reached
+        for (Eigen::Index column = end;;) {
+            const Eigen::Index row = s.reached_from[at(column)], previous = s.column_of[at(row)];
+            s.owner[at(column)] = row, s.column_of[at(row)] = column;
+            if (row == start) break;
+            column = previous;
+        }
+    }
 }
 
 /// y = the permutation matrix P (n x n per column, entry (r, c) in row r + n c) that maximises

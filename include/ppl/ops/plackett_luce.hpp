@@ -34,33 +34,40 @@ struct plackett_luce_log_prob_op {
 
     void forward(auto& y, const auto& s, const auto& z) const {
         using scalar = typename std::decay_t<decltype(y)>::Scalar;
-        std::vector<Eigen::Index>& items = items_buffer();
+        scratch& work = scratch_buffer();
         for (Eigen::Index j = 0; j < s.cols(); ++j) {
-            read_items(z, j, s.rows(), items);
+            work.start(z, j, s.rows(), k);
             for (Eigen::Index g = 0; g < k; ++g) {
+                const Eigen::Index item = work.items[static_cast<std::size_t>(g)];
+                if (!work.open[static_cast<std::size_t>(item)]) {  // drawn before: probability 0
+                    y(g, j) = -std::numeric_limits<scalar>::infinity();
+                    continue;
+                }
                 // sum_i z_gi s_i, which is s of the group's item for a one-hot group (the form the z gradient differentiates)
                 const double chosen = static_cast<double>(z.col(j).segment(g * s.rows(), s.rows()).dot(s.col(j)));
-                y(g, j) = picked_before(items, g, items[g]) ? -std::numeric_limits<scalar>::infinity()
-                                                            : static_cast<scalar>(chosen - log_open_total(s, j, items, g));
+                y(g, j) = static_cast<scalar>(chosen - log_open_total(s, j, work.open));
+                work.open[static_cast<std::size_t>(item)] = 0;
             }
         }
     }
     void backward(const auto&, const auto& dy, const auto& ds, const auto& dz, const auto& s, const auto& z) const {
         const Eigen::Index n = s.rows();
-        std::vector<Eigen::Index>& items = items_buffer();
+        scratch& work = scratch_buffer();
         if constexpr (wants_adjoint<decltype(ds)>)
             ds.accumulate_pieces([&](auto& target, bool assign) {
                 using scalar = typename std::decay_t<decltype(target)>::Scalar;
                 for (Eigen::Index j = 0; j < s.cols(); ++j) {
                     if (assign) target.col(j).setZero();
-                    read_items(z, j, n, items);
+                    work.start(z, j, n, k);
                     for (Eigen::Index g = 0; g < k; ++g) {
-                        if (picked_before(items, g, items[g])) continue;  // -inf: no finite gradient to add
-                        const double weight = static_cast<double>(dy(g, j)), log_total = log_open_total(s, j, items, g);
-                        target(items[g], j) += static_cast<scalar>(weight);
+                        const Eigen::Index item = work.items[static_cast<std::size_t>(g)];
+                        if (!work.open[static_cast<std::size_t>(item)]) continue;  // -inf: no finite gradient to add
+                        const double weight = static_cast<double>(dy(g, j)), log_total = log_open_total(s, j, work.open);
+                        target(item, j) += static_cast<scalar>(weight);
                         for (Eigen::Index i = 0; i < n; ++i)  // minus the softmax of s over the open items
-                            if (!picked_before(items, g, i))
+                            if (work.open[static_cast<std::size_t>(i)])
                                 target(i, j) -= static_cast<scalar>(weight * std::exp(static_cast<double>(s(i, j)) - log_total));
+                        work.open[static_cast<std::size_t>(item)] = 0;
                     }
                 }
             });
@@ -74,28 +81,28 @@ struct plackett_luce_log_prob_op {
     }
 
 private:
-    // one buffer per thread, sized once: a pass allocates nothing after the first
-    static std::vector<Eigen::Index>& items_buffer() {
-        thread_local std::vector<Eigen::Index> items;
-        return items;
+    // one column's items (each group's argmax) and which items are still open
+    struct scratch {
+        std::vector<Eigen::Index> items;
+        std::vector<char> open;
+        void start(const auto& z, Eigen::Index j, Eigen::Index n, Eigen::Index k) {
+            items.resize(static_cast<std::size_t>(k));
+            open.assign(static_cast<std::size_t>(n), 1);
+            for (Eigen::Index g = 0; g < k; ++g) z.col(j).segment(g * n, n).maxCoeff(&items[static_cast<std::size_t>(g)]);
+        }
+    };
+    // one per thread, sized once: a pass allocates nothing after the first
+    static scratch& scratch_buffer() {
+        thread_local scratch work;
+        return work;
     }
-    // the item of each group: its largest entry
-    void read_items(const auto& z, Eigen::Index j, Eigen::Index n, std::vector<Eigen::Index>& items) const {
-        items.resize(static_cast<std::size_t>(k));
-        for (Eigen::Index g = 0; g < k; ++g) z.col(j).segment(g * n, n).maxCoeff(&items[static_cast<std::size_t>(g)]);
-    }
-    static bool picked_before(const std::vector<Eigen::Index>& items, Eigen::Index g, Eigen::Index item) {
-        for (Eigen::Index h = 0; h < g; ++h)
-            if (items[static_cast<std::size_t>(h)] == item) return true;
-        return false;
-    }
-    // log sum_i exp(s_i) over the items that groups before g did not pick, summed afresh (no cancellation)
-    static double log_open_total(const auto& s, Eigen::Index j, const std::vector<Eigen::Index>& items, Eigen::Index g) {
+    // log sum_i exp(s_i) over the open items, summed afresh (no cancellation)
+    static double log_open_total(const auto& s, Eigen::Index j, const std::vector<char>& open) {
         double top = -std::numeric_limits<double>::infinity(), total = 0;
         for (Eigen::Index i = 0; i < s.rows(); ++i)
-            if (!picked_before(items, g, i)) top = std::max(top, static_cast<double>(s(i, j)));
+            if (open[static_cast<std::size_t>(i)]) top = std::max(top, static_cast<double>(s(i, j)));
         for (Eigen::Index i = 0; i < s.rows(); ++i)
-            if (!picked_before(items, g, i)) total += std::exp(static_cast<double>(s(i, j)) - top);
+            if (open[static_cast<std::size_t>(i)]) total += std::exp(static_cast<double>(s(i, j)) - top);
         return top + std::log(total);
     }
 };
@@ -104,6 +111,7 @@ private:
 /// uniform law on ordered k-subsets of n items, whatever the sample; no gradient.
 struct uniform_subset_log_prob_op {
     static constexpr std::string_view name = "uniform_subset_log_prob";
+    static constexpr bool blocks_gradient = true;
     Eigen::Index k = 1;
     shape infer(const shape& z) const {
         if (k < 1 || z.rows % k != 0 || z.rows / k < k) fail("uniform_subset needs the sample as ", k, " one-hot groups of at least ", k, " rows; got ", z);
@@ -114,7 +122,6 @@ struct uniform_subset_log_prob_op {
         const Eigen::Index n = z.rows() / k;
         for (Eigen::Index g = 0; g < k; ++g) y.row(g).setConstant(static_cast<scalar>(-std::log(double(n - g))));
     }
-    void backward(const auto&, const auto&, const auto&, const auto&) const {}
 };
 
 }  // namespace ppl::ops

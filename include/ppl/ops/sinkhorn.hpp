@@ -49,7 +49,7 @@ struct log_sinkhorn_op {
         da.accumulate_pieces([&](auto& target, bool assign) {
             using scalar = typename std::decay_t<decltype(target)>::Scalar;
             parallel_columns(a.rows(), a.cols(), [&](Eigen::Index first, Eigen::Index count) {
-                // the 2L normalised matrices of the forward rounds, then the adjoint
+                // X and the 2L normalised matrices of the forward rounds; X's slot then holds the adjoint
                 std::vector<double>& rounds = buffer(size * static_cast<std::size_t>(2 * iterations + 1));
                 for (Eigen::Index j = first; j < first + count; ++j) {
                     for (std::size_t i = 0; i < size; ++i) rounds[i] = static_cast<double>(a(static_cast<Eigen::Index>(i), j));
