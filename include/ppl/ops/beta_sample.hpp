@@ -80,7 +80,7 @@ inline shape_dual beta_fraction(double p, double q, double z) {
 [[nodiscard]] inline double regularized_beta(double a, double b, double z) {
     if (!(z > 0)) return 0;
     if (!(z < 1)) return 1;
-    const double log_front = a * std::log(z) + b * std::log1p(-z) - (std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b));
+    const double log_front = a * std::log(z) + b * std::log1p(-z) - (log_gamma(a) + log_gamma(b) - log_gamma(a + b));
     if (z < (a + 1) / (a + b + 2)) return std::exp(log_front) * detail::beta_fraction(a, b, z).value / a;
     return 1 - std::exp(log_front) * detail::beta_fraction(b, a, 1 - z).value / b;
 }

@@ -78,8 +78,8 @@ inline alpha_dual gamma_fraction(double alpha, double z) {
 /// P(alpha, z), the regularized lower incomplete gamma function (the CDF of Gamma(alpha, 1) at z).
 [[nodiscard]] inline double regularized_gamma_p(double alpha, double z) {
     if (!(z > 0)) return 0;
-    if (z < alpha + 1) return std::exp(alpha * std::log(z) - z - std::lgamma(alpha + 1)) * detail::gamma_series(alpha, z).value;
-    return 1 - std::exp(alpha * std::log(z) - z - std::lgamma(alpha)) * detail::gamma_fraction(alpha, z).value;
+    if (z < alpha + 1) return std::exp(alpha * std::log(z) - z - log_gamma(alpha + 1)) * detail::gamma_series(alpha, z).value;
+    return 1 - std::exp(alpha * std::log(z) - z - log_gamma(alpha)) * detail::gamma_fraction(alpha, z).value;
 }
 
 /// dz/dalpha at a sample z of Gamma(alpha, 1): -(dP(alpha, z)/dalpha) / p(z; alpha).
@@ -97,7 +97,7 @@ inline alpha_dual gamma_fraction(double alpha, double z) {
 /// Wilson and Hilferty's cube (alpha >= 1) or from P ~ z^alpha / Gamma(alpha + 1) (alpha < 1).
 /// Working in log z keeps the tiny samples of small alpha (below 1e-300 for alpha = 0.01) finite.
 [[nodiscard]] inline double gamma_quantile(double alpha, double u) {
-    const double log_gamma = std::lgamma(alpha), log_gamma_next = std::lgamma(alpha + 1);
+    const double log_gamma_alpha = log_gamma(alpha), log_gamma_next = log_gamma(alpha + 1);
     double t;
     if (alpha >= 1) {
         // a normal quantile good to 5e-4 (Abramowitz and Stegun 26.2.23) is plenty for a start
@@ -117,10 +117,10 @@ inline alpha_dual gamma_fraction(double alpha, double z) {
         if (z < alpha + 1)
             g = std::exp(alpha * t - z - log_gamma_next) * detail::gamma_series(alpha, z).value - u;
         else
-            g = (1 - u) - std::exp(alpha * t - z - log_gamma) * detail::gamma_fraction(alpha, z).value;
+            g = (1 - u) - std::exp(alpha * t - z - log_gamma_alpha) * detail::gamma_fraction(alpha, z).value;
         if (g == 0) return z;
         (g < 0 ? below : above) = t;
-        const double slope = std::exp(alpha * t - z - log_gamma);  // dP/dt = z p(z)
+        const double slope = std::exp(alpha * t - z - log_gamma_alpha);  // dP/dt = z p(z)
         const double newton = g / slope;
         const double step = newton / std::max(0.5, 1 - 0.5 * newton * (alpha - z));
         if (std::abs(step) <= 1e-14 * std::max(1.0, std::abs(t))) return std::exp(t - step);
@@ -164,7 +164,7 @@ struct gamma_sample_op {
         // u is noise in a model; as an input (a quantile function, the gradient tests) dz/du = 1 / p(z; alpha)
         if constexpr (wants_adjoint<decltype(du)>)
             accumulate_entries(du, z, dz, alpha, [](double a, double v) {
-                return std::exp(std::lgamma(a) + (1 - a) * std::log(v) + v);
+                return std::exp(log_gamma(a) + (1 - a) * std::log(v) + v);
             });
     }
 

@@ -1,6 +1,7 @@
 #pragma once
 // log Gamma(a), elementwise, for the normalising constants of count distributions.
 #include <cmath>
+#include <math.h>  // lgamma_r
 #include <limits>
 #include <numbers>
 #include <utility>
@@ -9,6 +10,13 @@
 #include "ppl/ops/elementwise.hpp"
 
 namespace ppl {
+
+/// log |Gamma(x)| without touching the global `signgam` that std::lgamma writes, so that the loop
+/// threads of the Gamma and Beta samplers can call it at once (POSIX lgamma_r).
+[[nodiscard]] inline double log_gamma(double x) {
+    int sign = 0;
+    return ::lgamma_r(x, &sign);
+}
 
 /// The digamma function psi(x) = d/dx log Gamma(x), to about 1e-14 relative in double: the
 /// reflection psi(x) = psi(1 - x) - pi / tan(pi x) below 0, the recurrence psi(x) = psi(x + 1) - 1/x
@@ -38,7 +46,7 @@ namespace ppl::ops {
 struct lgamma_op : same_shape {
     static constexpr std::string_view name = "lgamma";
     void forward(auto& y, const auto& a) const {
-        y = a.unaryExpr([](auto v) { return static_cast<decltype(v)>(std::lgamma(v)); });
+        y = a.unaryExpr([](auto v) { return static_cast<decltype(v)>(ppl::log_gamma(static_cast<double>(v))); });
     }
     // da = dy * digamma(a)
     void backward(const auto&, const auto& dy, const auto& da, const auto& a) const {
