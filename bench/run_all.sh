@@ -21,7 +21,8 @@ for run in 1 2; do
   /usr/bin/python3 bench/speed_targets.py --json "$out/speed_targets_run$run.json" | tee "$out/speed_targets_run$run.md"
 done
 bench/end_to_end.sh 10 | tee "$out/end_to_end.txt"
-bench/mpi_scaling.sh 128 300 | tee "$out/mpi_scaling.txt"
+bench/mpi_scaling.sh 128 256 512 1024 --csv "$out/mpi_scaling.csv" | tee "$out/mpi_scaling.txt"
+/usr/bin/python3 bench/plot_mpi_scaling.py "$out/mpi_scaling.csv" "$out/mpi_scaling.png"
 "$bin/variance_study" --logits 1.0,0.5,0.2,0.0,-0.2,-0.5,-1.0,-1.5 --rewards 1,2,3,4,5,6,7,8 --trials 200 \
   --samples 1,10,100,1000 --json "$out/variance_study.json" --table "$out/variance_study.md" --png "$out/variance_study.png"
 /usr/bin/python3 bench/peers/variance_check.py "$out/variance_study.json" | tee "$out/variance_check.txt"

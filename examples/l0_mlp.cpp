@@ -8,6 +8,8 @@
 // closing it removes the fan_out weights that read that unit (N = the training set's size). At test
 // time the gates are the paper's deterministic rule; a unit whose gate is 0 is removed.
 // --gates no trains the same network without gates: the dense baseline.
+// Under mpirun -np N each process takes B / N columns of every batch; their gradients are averaged
+// before each Adam step, and rank 0 evaluates, prints and writes the checkpoint.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <ppl/ppl.hpp>
 
@@ -133,7 +136,10 @@ int train(const examples::train_options& options, double lambda) {
     };
     const std::vector<parameter*> params = train_graph.parameters();
     adam optimiser{params, {.lr = options.lr}};
-    random_stream order{options.seed, 1}, noise{options.seed, 2};
+    examples::replica_group processes{params};  // every process starts from rank 0's network
+    const auto [first_column, columns] = processes.slice(options.batch);
+    // one order of the batches for all; each process draws its own gate noise
+    random_stream order{options.seed, 1}, noise{options.seed, 2 + 1000ull * std::uint64_t(processes.rank())};
     int first_epoch = 0;
     const std::filesystem::path out = options.out;
     const std::string checkpoint_path = out.empty() ? "" : (out / "checkpoint.ppl").string();
@@ -145,22 +151,30 @@ int train(const examples::train_options& options, double lambda) {
         restore_training_state(c, params, optimiser);
         first_epoch = std::stoi(c.value("epoch"));
         std::istringstream(c.value("order")) >> order;
-        std::istringstream(c.value("noise")) >> noise;
-        std::cout << "resumed from " << checkpoint_path << " after epoch " << first_epoch << std::endl;
+        processes.restore_stream(c, "noise", noise);
+        if (processes.root()) std::cout << "resumed from " << checkpoint_path << " after epoch " << first_epoch << std::endl;
     }
     batches train_batches({data.train_images, train_targets}, options.batch);
     for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
         train_batches.shuffle(order);
-        progress_bar bar("epoch " + std::to_string(epoch + 1), train_batches.count(), "batches", "loss");
+        std::optional<progress_bar> bar;
+        if (processes.root()) bar.emplace("epoch " + std::to_string(epoch + 1), train_batches.count(), "batches", "loss");
         double total = 0;
         for (Eigen::Index k = 0; k < train_batches.count(); ++k) {
-            train_graph.template set<"x">(train_batches.get(k));
-            train_graph.template set<"y">(train_batches.input(1));
+            // this process's columns of the batch (all of them on one process)
+            train_graph.template set<"x">(train_batches.get(k).middleCols(first_column, columns));
+            train_graph.template set<"y">(train_batches.input(1).middleCols(first_column, columns));
             total += double(train_graph.value_and_grad(stream_noise{&noise}));
+            processes.average_gradients();
             optimiser.step();
-            bar.update(k + 1, total / double(k + 1));
+            if (bar) bar->update(k + 1, total / double(k + 1));
         }
+        // each process's loss is the mean over its columns; the batch's is the mean of those
+        total = processes.mean(total);
+        checkpoint c;
+        processes.store_stream(c, "noise", noise);
+        if (!processes.root()) continue;
         const evaluation test = evaluate(test_graph, data.test_images, test_targets);
         const auto gates = test_gates();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -170,16 +184,16 @@ int train(const examples::train_options& options, double lambda) {
                   << (gates[2].array() > 0).count() << " seconds=" << seconds << std::endl;
         if (!checkpoint_path.empty()) {
             std::filesystem::create_directories(out);
-            checkpoint c;
             store_training_state(c, params, optimiser);
             c.text["model"] = Gated ? "gated" : "dense";
             c.text["epoch"] = std::to_string(epoch + 1);
-            std::ostringstream order_state, noise_state;
-            order_state << order, noise_state << noise;
-            c.text["order"] = order_state.str(), c.text["noise"] = noise_state.str();
+            std::ostringstream order_state;
+            order_state << order;
+            c.text["order"] = order_state.str();
             save_checkpoint(checkpoint_path, c);
         }
     }
+    if (!processes.root()) return 0;
     const evaluation test = evaluate(test_graph, data.test_images, test_targets);
     const auto gates = test_gates();
     const Eigen::Index kept[3] = {(gates[0].array() > 0).count(), (gates[1].array() > 0).count(), (gates[2].array() > 0).count()};
@@ -214,7 +228,6 @@ int main(int argc, char** argv) {
     return examples::guarded_main([&] {
         if (options.describe || options.binarize || options.variance_every != 0 || options.kl_warmup != 0)
             fail("--describe, --binarize, --variance-every and --kl-warmup do not apply to l0_mlp, which is a classifier");
-        if (examples::run_processes() > 1) fail("l0_mlp trains on one process; run it without mpirun");
         if (!(lambda >= 0)) fail("--l0 is ", lambda, "; it must be 0 or more");
         set_threads(options.threads);
         return gates == "yes" ? train<true>(options, lambda) : train<false>(options, lambda);

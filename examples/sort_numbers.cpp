@@ -8,12 +8,15 @@
 // over `samples` noise draws per sequence. Held-out sequences are sorted by the hard matching of
 // log_alpha (no noise) and scored as the paper does: the proportion of sequences with any element
 // out of place, and Kendall's tau between the predicted and the true order.
+// Under mpirun -np N every process draws the same sequences and trains on B / N of them with noise
+// of its own; the gradients are averaged before each Adam step, and rank 0 evaluates and prints.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <numeric>
+#include <optional>
 #include <ppl/ppl.hpp>
 
 #include "support/image_grid.hpp"
@@ -117,7 +120,10 @@ int run(const examples::train_options& options, const sort_options& s) {
     graph train{model.loss({.tau = s.tau, .iterations = static_cast<int>(s.iterations)})};
     graph test{model.test()};
     adam optimiser{train.parameters(), {.lr = options.lr}};
-    random_stream data_rng{options.seed, 1}, noise{options.seed, 2}, test_rng{20180430, 3};
+    examples::replica_group processes{train.parameters()};  // every process starts from rank 0's network
+    const auto [first_sequence, my_sequences] = processes.slice(options.batch);
+    random_stream data_rng{options.seed, 1}, noise{options.seed, 2 + 1000ull * std::uint64_t(processes.rank())},
+        test_rng{20180430, 3};
     sequences held_out, batch;
     held_out.draw(n, s.test_sequences, 1, test_rng);  // the same for every run
     const auto evaluate = [&] {
@@ -126,18 +132,27 @@ int run(const examples::train_options& options, const sort_options& s) {
         return score(test.value<"order">(), held_out.x, n);
     };
     auto start = std::chrono::steady_clock::now();
-    progress_bar bar("training", s.steps, "steps", "loss");
+    std::optional<progress_bar> bar;
+    if (processes.root()) bar.emplace("training", s.steps, "steps", "loss");
     double running = 0;
+    // this process's sequences, each with its `samples` columns
+    const Eigen::Index first_column = first_sequence * s.samples, columns = my_sequences * s.samples;
     for (std::int64_t step = 1; step <= s.steps; ++step) {
         batch.draw(n, options.batch, s.samples, data_rng);
-        train.set<"x">(batch.x);
-        train.set<"spread">(batch.spread);
-        train.set<"sorted">(batch.sorted);
+        train.set<"x">(batch.x.middleCols(first_column, columns));
+        train.set<"spread">(batch.spread.middleCols(first_column, columns));
+        train.set<"sorted">(batch.sorted.middleCols(first_column, columns));
         const double loss = train.value_and_grad(stream_noise{&noise});
+        processes.average_gradients();
         optimiser.step();
         running += loss;
-        bar.update(step, running / double((step - 1) % s.report_every + 1));
+        if (bar) bar->update(step, running / double((step - 1) % s.report_every + 1));
         if (step % s.report_every == 0 || step == s.steps) {
+            running = processes.mean(running);
+            if (!processes.root()) {
+                running = 0;
+                continue;
+            }
             const test_scores t = evaluate();
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             std::cout << "step=" << step << " train_loss=" << running / double((step - 1) % s.report_every + 1)
@@ -147,6 +162,7 @@ int run(const examples::train_options& options, const sort_options& s) {
             start = std::chrono::steady_clock::now();
         }
     }
+    if (!processes.root()) return 0;
     const test_scores t = evaluate();
     std::cout << "result numbers=" << n << " test_sequences=" << s.test_sequences << " prop_any_wrong=" << t.any_wrong
               << " prop_wrong=" << t.wrong << " kendall_tau=" << t.kendall_tau << std::endl;
@@ -196,7 +212,6 @@ int main(int argc, char** argv) {
             options.limit != 0 || options.epochs != 10)
             fail("--epochs, --describe, --resume, --binarize, --variance-every, --kl-warmup and --limit do not apply to "
                  "sort_numbers, which trains for --steps on fresh sequences");
-        if (examples::run_processes() > 1) fail("sort_numbers trains on one process; run it without mpirun");
         return run(options, s);
     });
 }

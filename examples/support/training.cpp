@@ -396,6 +396,72 @@ void training_session::write_pictures(const Eigen::MatrixXf& originals, const Ei
               << "checkpoint: " << state_->checkpoint_path << "\n";
 }
 
+// ---- processes of an example's own loop --------------------------------------------------------
+
+struct replica_group::state {
+    std::vector<parameter*> params;
+#ifdef PPL_EXAMPLES_WITH_MPI
+    std::optional<data_parallel<float>> replicas;
+#endif
+};
+
+replica_group::replica_group(std::vector<parameter*> params) : state_(std::make_unique<state>()) {
+    state_->params = std::move(params);
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (process_count() > 1) {
+        state_->replicas.emplace(*world, state_->params);
+        state_->replicas->broadcast_parameters();
+    }
+#endif
+}
+
+replica_group::~replica_group() = default;
+
+int replica_group::rank() const { return process_rank(); }
+int replica_group::size() const { return process_count(); }
+
+std::pair<Eigen::Index, Eigen::Index> replica_group::slice(Eigen::Index global) const {
+    const int n = process_count();
+    if (global % n != 0)
+        fail("--batch ", global, " does not split evenly over ", n, " processes; give a batch that ", n, " divides (e.g. ",
+             (global / n + 1) * n, ")");
+    return {global / n * process_rank(), global / n};
+}
+
+void replica_group::average_gradients() {
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (state_->replicas) state_->replicas->average_gradients();
+#endif
+}
+
+double replica_group::mean(double value) const {
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (world != nullptr) return world->sum(value) / world->size();
+#endif
+    return value;
+}
+
+void replica_group::store_stream(checkpoint& c, const std::string& key, const random_stream& stream) const {
+    std::ostringstream text;
+    text << stream;
+    std::vector<std::string> all{text.str()};
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (world != nullptr) all = world->gather(text.str());
+#endif
+    if (!root()) return;
+    c.text[key] = all[0];
+    for (std::size_t r = 1; r < all.size(); ++r) c.text[key + ".rank" + std::to_string(r)] = all[r];
+    if (all.size() > 1) c.text["processes"] = std::to_string(all.size());
+}
+
+void replica_group::restore_stream(const checkpoint& c, const std::string& key, random_stream& stream) const {
+    const std::string processes = c.text.contains("processes") ? c.value("processes") : "1";
+    if (processes != std::to_string(process_count()))
+        fail("the checkpoint was written by a run of ", processes, " processes; resume it with as many (mpirun -np ", processes,
+             "), since each process's noise stream continues from it");
+    std::istringstream(c.value(process_rank() == 0 ? key : key + ".rank" + std::to_string(process_rank()))) >> stream;
+}
+
 // ---- main ------------------------------------------------------------------------------------
 
 int run_processes() { return process_count(); }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ppl/ppl.hpp>
@@ -268,6 +269,41 @@ int guarded_main(int (*body)(void*), void* context);
 
 /// The processes of this run: N under mpirun -np N (with MPI support), else 1.
 [[nodiscard]] int run_processes();
+
+/// Data-parallel training for an example with a loop of its own (l0_mlp, sort_numbers). Under
+/// mpirun -np N, each process takes its share of every global batch and average_gradients()
+/// makes every gradient its mean over the processes (one allreduce), so that the Adam step every
+/// process then takes keeps the copies identical. On one process every call is free.
+class replica_group {
+public:
+    /// Every process starts from rank 0's values of `params`.
+    explicit replica_group(std::vector<parameter*> params);
+    ~replica_group();
+    replica_group(const replica_group&) = delete;
+    replica_group& operator=(const replica_group&) = delete;
+
+    [[nodiscard]] int rank() const;
+    [[nodiscard]] int size() const;
+    /// Rank 0 prints, evaluates, draws and writes the checkpoint.
+    [[nodiscard]] bool root() const { return rank() == 0; }
+    /// This process's share [first, first + count) of `global` items; an error (on every process,
+    /// before training) when the processes cannot share them equally.
+    [[nodiscard]] std::pair<Eigen::Index, Eigen::Index> slice(Eigen::Index global) const;
+    /// g <- (sum over processes of g) / N for every parameter's gradient.
+    void average_gradients();
+    /// The mean over the processes of one number per process (every process gets it).
+    [[nodiscard]] double mean(double value) const;
+    /// Puts every process's `stream` into rank 0's checkpoint: `key` for rank 0, `key.rank<r>` for
+    /// the others, and `processes` when there are several. Every process calls it.
+    void store_stream(checkpoint& c, const std::string& key, const random_stream& stream) const;
+    /// Continues this process's stream from a checkpoint of store_stream; an error when the
+    /// checkpoint was written by a job of another size.
+    void restore_stream(const checkpoint& c, const std::string& key, random_stream& stream) const;
+
+private:
+    struct state;
+    std::unique_ptr<state> state_;
+};
 template <class Body>
 int guarded_main(Body body) {
     return guarded_main([](void* b) { return (*static_cast<Body*>(b))(); }, &body);
