@@ -155,6 +155,7 @@ int train(const examples::train_options& options, double lambda) {
         if (processes.root()) std::cout << "resumed from " << checkpoint_path << " after epoch " << first_epoch << std::endl;
     }
     batches train_batches({data.train_images, train_targets}, options.batch);
+    std::optional<std::pair<evaluation, std::array<Eigen::VectorXf, 3>>> last;  // the last epoch's test scores and gates
     for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
         train_batches.shuffle(order);
@@ -177,6 +178,7 @@ int train(const examples::train_options& options, double lambda) {
         if (!processes.root()) continue;
         const evaluation test = evaluate(test_graph, data.test_images, test_targets);
         const auto gates = test_gates();
+        last = {test, gates};
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::cout << "epoch=" << epoch + 1 << " train_loss=" << total / double(train_batches.count())
                   << " test_cross_entropy=" << test.cross_entropy << " test_error=" << test.error << " kept="
@@ -194,8 +196,9 @@ int train(const examples::train_options& options, double lambda) {
         }
     }
     if (!processes.root()) return 0;
-    const evaluation test = evaluate(test_graph, data.test_images, test_targets);
-    const auto gates = test_gates();
+    // the last epoch's scores; a run with no epoch left to train (a finished resume) scores now
+    if (!last) last = {evaluate(test_graph, data.test_images, test_targets), test_gates()};
+    const auto& [test, gates] = *last;
     const Eigen::Index kept[3] = {(gates[0].array() > 0).count(), (gates[1].array() > 0).count(), (gates[2].array() > 0).count()};
     // weights that read a kept unit: the network's size at test time
     const Eigen::Index weights = kept[0] * widths[1] + kept[1] * widths[2] + kept[2] * widths[3];
