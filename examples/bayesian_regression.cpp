@@ -130,8 +130,8 @@ int run(const examples::train_options& options, bool check) {
     if (options.binarize || options.variance_every != 0 || options.kl_warmup != 0 || options.limit != 0)
         fail("--binarize, --variance-every, --kl-warmup and --limit do not apply to bayesian_regression, "
              "which trains on its own data set");
-    if (examples::run_processes() > 1)
-        fail("bayesian_regression trains on one process (its 1000 points take under a second); run it without mpirun");
+    // under mpirun: every process takes batch / N points of each batch and draws its own global sample
+    const auto processes = examples::trainer_processes(objective.parameters());
     if (options.batch < 1 || options.batch > train_points)
         fail("--batch is ", options.batch, "; it must lie in [1, ", train_points, "] (the training set's size)");
     set_threads(options.threads);
@@ -145,9 +145,10 @@ int run(const examples::train_options& options, bool check) {
                             .checkpoint = options.out.empty() ? "" : (std::filesystem::path(options.out) / "checkpoint.ppl").string(),
                             .resume = options.resume,
                             .average_from = options.epochs - std::max(1, options.epochs / 4) + 1,
-                            .progress = false}};  // an epoch is 10 steps: a bar per epoch would only be noise
+                            .progress = false,  // an epoch is 10 steps: a bar per epoch would only be noise
+                            .processes = processes.get()}};
     fit.run({{"x", data.x_train}, {"y", data.y_train}}, {{"x", data.x_test}, {"y", data.y_test}});
-    if (options.epochs == 0) return 0;
+    if (options.epochs == 0 || examples::run_rank() != 0) return 0;  // rank 0 reports
     const auto [w_exact, scale_exact] = exact_posterior(data.x_train, data.y_train);
     double worst_mean = 0, worst_sd = 0;
     std::ostringstream table;

@@ -396,6 +396,14 @@ void training_session::write_pictures(const Eigen::MatrixXf& originals, const Ei
               << "checkpoint: " << state_->checkpoint_path << "\n";
 }
 
+std::unique_ptr<process_group> trainer_processes(std::vector<parameter*> params) {
+#ifdef PPL_EXAMPLES_WITH_MPI
+    if (process_count() > 1) return std::make_unique<mpi_process_group>(*world, std::move(params));
+#endif
+    static_cast<void>(params);
+    return nullptr;
+}
+
 // ---- processes of an example's own loop --------------------------------------------------------
 
 struct replica_group::state {
@@ -465,6 +473,7 @@ void replica_group::restore_stream(const checkpoint& c, const std::string& key, 
 // ---- main ------------------------------------------------------------------------------------
 
 int run_processes() { return process_count(); }
+int run_rank() { return process_rank(); }
 
 int guarded_main(int (*body)(void*), void* context) {
 #ifdef PPL_EXAMPLES_WITH_MPI

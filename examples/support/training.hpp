@@ -269,6 +269,12 @@ int guarded_main(int (*body)(void*), void* context);
 
 /// The processes of this run: N under mpirun -np N (with MPI support), else 1.
 [[nodiscard]] int run_processes();
+/// This process's rank in the run: 0 without mpirun.
+[[nodiscard]] int run_rank();
+
+/// The processes of this run for ppl::trainer (trainer_options::processes): under mpirun -np N
+/// with N > 1, the MPI group over `params`; otherwise none (nullptr), and the trainer runs alone.
+[[nodiscard]] std::unique_ptr<process_group> trainer_processes(std::vector<parameter*> params);
 
 /// Data-parallel training for an example with a loop of its own (l0_mlp, sort_numbers). Under
 /// mpirun -np N, each process takes its share of every global batch and average_gradients()

@@ -96,6 +96,7 @@
 #include "ppl/infer/scope.hpp"
 #include "ppl/infer/estimator_state.hpp"
 #include "ppl/infer/progress.hpp"
+#include "ppl/infer/process_group.hpp"
 #include "ppl/infer/trainer.hpp"
 #include "ppl/nn/checkpoint.hpp"
 #include "ppl/dist/location_scale.hpp"

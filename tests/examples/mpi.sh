@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The VAE example as a job of 2 processes (issue 13): a resume under mpirun is bit-identical, and
-# every failure ends the whole job with a clear error instead of a hang.
+# every failure ends the whole job with a clear error instead of a hang; bayesian_regression trains
+# as a job of 2 through the library's trainer.
 # Usage: mpi.sh <mpiexec> <vae binary> <bayesian_regression binary> <work dir>. OpenMPI's variables
 # (root, oversubscription) come from the test's environment.
 set -euo pipefail
@@ -36,8 +37,11 @@ expect_failure missing_data "error (process 1 of 2)" \
 echo "== a batch the processes cannot share is refused before training"
 expect_failure odd_batch "does not split evenly over 2 processes" "$launcher" --epochs 1 --limit 500 --batch 99 --eval-samples 0
 
-echo "== a program that trains on one process refuses a job of several"
-expect_failure regression "trains on one process" "$mpiexec" -np 2 "$regression" --epochs 2
+echo "== bayesian_regression (the library's trainer) as a job of 2: the posterior check passes, rank 0 alone reports"
+"$mpiexec" -np 2 "$regression" --check yes > "$work/regression.log" 2>&1 || { cat "$work/regression.log"; exit 1; }
+[ "$(grep -c '^posterior_check ' "$work/regression.log")" = 1 ] || { echo "expected one posterior_check line"; cat "$work/regression.log"; exit 1; }
+[ "$(grep -c '^epoch=3000 ' "$work/regression.log")" = 1 ] || { echo "expected one line for epoch 3000"; exit 1; }
+grep '^posterior_check ' "$work/regression.log"
 
 echo "== a process killed mid-epoch: the job ends, the last checkpoint is intact, and --resume continues"
 common=(--limit 20000 --batch 100 --seed 5 --eval-samples 0 --out "$work/killed")

@@ -3,6 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <iostream>
 #include <ppl/parallel/mpi.hpp>
 #include <ppl/ppl.hpp>
@@ -32,7 +36,102 @@ struct small_vae {
     }
 };
 
+// No random site, so no noise: 2 processes with half of each batch must train exactly like one
+// process with the whole batch, up to the order of the float sums.
+struct autoencoder {
+    random_stream init;
+    dense layer;
+    explicit autoencoder(std::uint64_t seed) : init(seed), layer{6, 6, init, "layer"} {}
+    auto objective() {
+        auto x = data<"x">();
+        return elbo(observe(bernoulli_logits(layer(x)), x));
+    }
+};
+
+Eigen::MatrixXf binary_columns(Eigen::Index n, std::uint64_t seed) {
+    random_stream rng{seed};
+    Eigen::MatrixXf x(6, n);
+    for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = rng.uniform() < 0.3 ? 1.0f : 0.0f;
+    return x;
+}
+
+double largest_relative_difference(const std::vector<parameter*>& a, const std::vector<parameter*>& b) {
+    double largest = 0;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+        const Eigen::ArrayXXf u = a[k]->value.array(), v = b[k]->value.array();
+        largest = std::max(largest, double(((u - v).abs() / u.abs().max(1e-3f)).maxCoeff()));
+    }
+    return largest;
+}
+
 }  // namespace
+
+TEST_CASE("trainer with an mpi_process_group: 2 processes train like one process with the whole batch", "[parallel][mpi]") {
+    REQUIRE(world().size() == 2);
+    const Eigen::MatrixXf x = binary_columns(64, 30), x_test = binary_columns(16, 31);
+    autoencoder alone_model{40}, shared_model{40 + static_cast<std::uint64_t>(world().rank())};
+    auto alone = alone_model.objective();
+    auto shared = shared_model.objective();
+    mpi_process_group processes{world(), shared.parameters()};
+    std::ostringstream alone_lines, shared_lines;
+    trainer alone_fit{alone, {.epochs = 3, .batch = 16, .seed = 4, .adam = {.lr = 1e-2}, .progress = false}};
+    trainer shared_fit{shared, {.epochs = 3, .batch = 16, .seed = 4, .adam = {.lr = 1e-2}, .progress = false, .processes = &processes}};
+    const auto alone_records = alone_fit.run({{"x", x}}, {{"x", x_test}}, alone_lines);
+    const auto shared_records = shared_fit.run({{"x", x}}, {{"x", x_test}}, shared_lines);
+    const double largest = largest_relative_difference(alone.parameters(), shared.parameters());
+    if (world().root()) std::cout << "trainer: max relative difference after 3 epochs, 2 processes vs 1: " << largest << "\n";
+    CHECK(largest < 1e-5);
+    REQUIRE(shared_records.size() == 3);
+    CHECK(std::abs(shared_records[2].train_neg_elbo - alone_records[2].train_neg_elbo) < 1e-5 * std::abs(alone_records[2].train_neg_elbo));
+    CHECK(std::abs(shared_records[2].test_neg_elbo - alone_records[2].test_neg_elbo) < 1e-5 * std::abs(alone_records[2].test_neg_elbo));
+    // rank 0 alone prints the epoch lines
+    CHECK((shared_lines.str().find("epoch=3 ") != std::string::npos) == world().root());
+    CHECK((shared_lines.str().empty()) == !world().root());
+}
+
+TEST_CASE("trainer with an mpi_process_group: a resume on 2 processes is bit-identical, and refuses another count", "[parallel][mpi]") {
+    const Eigen::MatrixXf x = binary_columns(64, 32), x_test = binary_columns(16, 33);
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "ppl_mpi_trainer_test";
+    const std::string straight = (dir / "straight.ppl").string(), resumed = (dir / "resumed.ppl").string();
+    if (world().root()) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    const auto train = [&](const std::string& file, int epochs, bool resume) {
+        autoencoder model{50};
+        auto objective = model.objective();
+        mpi_process_group processes{world(), objective.parameters()};
+        std::ostringstream lines;
+        trainer fit{objective, {.epochs = epochs, .batch = 16, .seed = 6, .checkpoint = file, .resume = resume, .progress = false,
+                                .processes = &processes}};
+        fit.run({{"x", x}}, {{"x", x_test}}, lines);
+        MPI_Barrier(MPI_COMM_WORLD);  // rank 0 has written the checkpoint before anyone reads it
+    };
+    train(straight, 2, false);
+    train(resumed, 1, false);
+    train(resumed, 2, true);
+    if (world().root()) {
+        std::ifstream a(straight, std::ios::binary), b(resumed, std::ios::binary);
+        const std::string bytes_a{std::istreambuf_iterator<char>(a), {}}, bytes_b{std::istreambuf_iterator<char>(b), {}};
+        CHECK(!bytes_a.empty());
+        CHECK(bytes_a == bytes_b);
+        CHECK(bytes_a.find("rng.noise.rank1") != std::string::npos);
+    }
+    // one process cannot continue a checkpoint of two: each process's noise stream continues from it
+    autoencoder model{50};
+    auto objective = model.objective();
+    CHECK_THROWS_WITH((trainer{objective, {.epochs = 3, .batch = 16, .seed = 6, .checkpoint = straight, .resume = true, .progress = false}}),
+                      Catch::Contains("written by a run of 2 processes"));
+}
+
+TEST_CASE("trainer with an mpi_process_group: a batch the processes cannot share is an error before training", "[parallel][mpi]") {
+    autoencoder model{60};
+    auto objective = model.objective();
+    mpi_process_group processes{world(), objective.parameters()};
+    CHECK_THROWS_WITH((trainer{objective, {.batch = 15, .processes = &processes}}),
+                      Catch::Contains("does not split evenly over 2 processes") && Catch::Contains("e.g. 16"));
+}
 
 TEST_CASE("data_parallel: 20 steps on 2 processes equal 20 steps of one process with the whole batch", "[parallel][mpi]") {
     REQUIRE(world().size() == 2);

@@ -281,7 +281,7 @@ const S& find_site(const Root& root, type_list<Known...> known) {
 
 // True when predicate.operator()<estimator>() holds for some site of the list.
 template <class... S>
-constexpr bool any_site(type_list<S...>, auto predicate) {
+constexpr bool any_site(type_list<S...>, [[maybe_unused]] auto predicate) {  // (unused for a model without sites)
     return (false || ... || predicate.template operator()<estimator_of<S>>());
 }
 
@@ -583,8 +583,8 @@ private:
     // A local site's KL has one column per data point; one column for the whole batch would count
     // it once per data point, the silent mistake of a global value declared local.
     template <class... S>
-    void check_site_columns(type_list<S...>, Eigen::Index points) const {
-        const Eigen::Index columns = graph_.template value<"elbo:nll">().cols();
+    void check_site_columns(type_list<S...>, [[maybe_unused]] Eigen::Index points) const {
+        [[maybe_unused]] const Eigen::Index columns = graph_.template value<"elbo:nll">().cols();  // (a model may have no site)
         ([&] {
             if constexpr (!is_global_site_v<S>) {
                 const auto& kl = graph_.template value<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>();

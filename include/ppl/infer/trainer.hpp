@@ -21,6 +21,7 @@
 #include "ppl/core/random.hpp"
 #include "ppl/data/batches.hpp"
 #include "ppl/infer/estimator_state.hpp"
+#include "ppl/infer/process_group.hpp"
 #include "ppl/infer/progress.hpp"
 #include "ppl/nn/adam.hpp"
 #include "ppl/nn/checkpoint.hpp"
@@ -44,6 +45,7 @@ struct trainer_options {
     int average_from = 0;         // from this epoch on (1-based), average the iterates (Polyak-Ruppert); 0: off
     bool progress = true;         // a progress bar on standard error
     bool fused_update = true;     // Adam steps each parameter inside the backward sweep (bit-identical, faster)
+    process_group* processes = nullptr;  // data-parallel: the processes training together (ppl/parallel/mpi.hpp); none: this one alone
 };
 
 /// What one epoch reports, per data point.
@@ -62,12 +64,23 @@ struct epoch_record {
 ///   epoch=<n> train_neg_elbo=<v> test_neg_elbo=<v> seconds=<s>
 /// The steps draw noise from one stream; each epoch's evaluation draws from a stream of its own, so
 /// evaluating never changes training. The trainer holds the objective by reference.
+/// With options.processes (N processes), every process starts from rank 0's parameters, takes
+/// batch / N consecutive columns of every batch (the same shuffled order everywhere) with noise of
+/// its own, and averages the gradients before the Adam step; rank 0 prints and writes the checkpoint.
 template <class Objective>
 class trainer {
 public:
     trainer(Objective& objective, trainer_options options)
         : objective_(objective), options_(checked(std::move(options))), optimiser_(objective.parameters(), options_.adam),
-          shuffle_(options_.seed, 1), noise_(options_.seed, 2) {
+          shuffle_(options_.seed, 1), noise_(options_.seed, 2 + 1000ull * static_cast<std::uint64_t>(rank())) {
+        if (processes() > 1) {
+            if (options_.batch % processes() != 0)
+                fail("trainer: the batch of ", options_.batch, " does not split evenly over ", processes(),
+                     " processes; give a batch that ", processes(), " divides (e.g. ", (options_.batch / processes() + 1) * processes(),
+                     ")");
+            options_.processes->broadcast_parameters();
+            options_.fused_update = false;  // the gradients are averaged before the step
+        }
         if (options_.resume) resume();
     }
 
@@ -94,11 +107,18 @@ private:
             const auto start = std::chrono::steady_clock::now();
             loader.shuffle(shuffle_);
             std::optional<progress_bar> bar;
-            if (options_.progress) bar.emplace("epoch " + std::to_string(epoch + 1), loader.count(), "batches", "neg_elbo");
+            if (options_.progress && rank() == 0) bar.emplace("epoch " + std::to_string(epoch + 1), loader.count(), "batches", "neg_elbo");
             double total = 0;
             for (Eigen::Index k = 0; k < loader.count(); ++k) {
                 loader.get(k);
-                if (options_.fused_update) {
+                if (processes() > 1) {
+                    // this process's columns of the batch, then the gradients' mean over the processes
+                    const Eigen::Index count = options_.batch / processes();
+                    ((columns_[I] = loader.input(I).middleCols(count * rank(), count)), ...);
+                    total += objective_.value_and_grad({{train[I].name, columns_[I]}...}, noise_).neg_elbo;
+                    options_.processes->average_gradients(objective_.baselines());
+                    optimiser_.step();
+                } else if (options_.fused_update) {
                     total += objective_.train_step({{train[I].name, loader.input(I)}...}, noise_, optimiser_).neg_elbo;
                 } else {
                     total += objective_.value_and_grad({{train[I].name, loader.input(I)}...}, noise_).neg_elbo;
@@ -107,12 +127,14 @@ private:
                 if (bar) bar->update(k + 1, total / static_cast<double>(k + 1));
             }
             epoch_record record{.epoch = epoch + 1, .train_neg_elbo = total / static_cast<double>(loader.count())};
+            if (processes() > 1) record.train_neg_elbo = options_.processes->mean(record.train_neg_elbo);
             record.test_neg_elbo = evaluate(test, epoch, std::index_sequence<I...>{});
             epochs_done_ = epoch + 1;
             if (options_.average_from > 0 && epochs_done_ >= options_.average_from) accumulate_average();
             record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            lines << std::fixed << std::setprecision(4) << "epoch=" << record.epoch << " train_neg_elbo=" << record.train_neg_elbo
-                  << " test_neg_elbo=" << record.test_neg_elbo << " seconds=" << record.seconds << std::defaultfloat << std::endl;
+            if (rank() == 0)
+                lines << std::fixed << std::setprecision(4) << "epoch=" << record.epoch << " train_neg_elbo=" << record.train_neg_elbo
+                      << " test_neg_elbo=" << record.test_neg_elbo << " seconds=" << record.seconds << std::defaultfloat << std::endl;
             if (!options_.checkpoint.empty()) save();
             records.push_back(record);
             if (after_epoch) after_epoch(record);
@@ -152,7 +174,11 @@ private:
         }
         if (test[0].data.cols() == 0) fail("trainer: the test set is empty");
         chunks_.resize(N);
+        columns_.resize(N);
     }
+
+    [[nodiscard]] int processes() const { return options_.processes != nullptr ? options_.processes->size() : 1; }
+    [[nodiscard]] int rank() const { return options_.processes != nullptr ? options_.processes->rank() : 0; }
 
     static trainer_options checked(trainer_options o) {
         if (o.epochs < 0) fail("trainer: epochs is ", o.epochs, "; it must be at least 0");
@@ -171,15 +197,21 @@ private:
     }
 
     void save() {
+        std::ostringstream noise;
+        noise << noise_;
+        // every process's noise stream continues from the checkpoint; rank 0 writes it
+        const std::vector<std::string> noises = processes() > 1 ? options_.processes->gather(noise.str()) : std::vector{noise.str()};
+        if (rank() != 0) return;
         checkpoint c;
         const auto params = objective_.parameters();
         store_training_state(c, params, optimiser_);
         store_estimator_state(c, objective_.baselines());
-        std::ostringstream shuffle, noise;
+        std::ostringstream shuffle;
         shuffle << shuffle_;
-        noise << noise_;
         c.text["rng.shuffle"] = shuffle.str();
-        c.text["rng.noise"] = noise.str();
+        c.text["rng.noise"] = noises[0];
+        for (std::size_t r = 1; r < noises.size(); ++r) c.text["rng.noise.rank" + std::to_string(r)] = noises[r];
+        if (noises.size() > 1) c.text["processes"] = std::to_string(noises.size());
         c.text["epoch"] = std::to_string(epochs_done_);
         c.text["average.count"] = std::to_string(averaged_);
         c.text["average.from"] = std::to_string(options_.average_from);
@@ -198,7 +230,11 @@ private:
         restore_training_state(c, params, optimiser_);
         restore_estimator_state(c, objective_.baselines());
         std::istringstream(c.value("rng.shuffle")) >> shuffle_;
-        std::istringstream(c.value("rng.noise")) >> noise_;
+        const std::string written_by = c.text.contains("processes") ? c.value("processes") : "1";
+        if (written_by != std::to_string(processes()))
+            fail("the checkpoint was written by a run of ", written_by, " processes; resume it with as many, since each "
+                 "process's noise stream continues from it");
+        std::istringstream(c.value(rank() == 0 ? std::string("rng.noise") : "rng.noise.rank" + std::to_string(rank()))) >> noise_;
         epochs_done_ = std::stoi(c.value("epoch"));
         averaged_ = c.text.contains("average.count") ? std::stoi(c.value("average.count")) : 0;
         if (averaged_ > 0 && std::stoi(c.value("average.from")) != options_.average_from) {
@@ -218,7 +254,7 @@ private:
             }
             if (!sum) fail("the checkpoint's average.", params[k]->name, " entry is damaged");
         }
-        std::cerr << "resumed from " << options_.checkpoint << " after epoch " << epochs_done_ << "\n";
+        if (rank() == 0) std::cerr << "resumed from " << options_.checkpoint << " after epoch " << epochs_done_ << "\n";
     }
 
     Objective& objective_;
@@ -229,6 +265,7 @@ private:
     std::vector<Eigen::MatrixXd> average_;  // the sum of the averaged iterates
     int averaged_ = 0;
     std::vector<Eigen::MatrixXf> chunks_;   // the test set's current chunk, per input
+    std::vector<Eigen::MatrixXf> columns_;  // this process's columns of the current batch, per input (several processes)
 };
 
 }  // namespace ppl

@@ -18,6 +18,7 @@
 
 #include "ppl/core/error.hpp"
 #include "ppl/estimators/score_function.hpp"
+#include "ppl/infer/process_group.hpp"
 #include "ppl/nn/parameter.hpp"
 
 namespace ppl {
@@ -209,6 +210,29 @@ private:
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> buffer_;
     std::vector<double> state_buffer_;
     double reduce_seconds_ = 0;
+};
+
+/// The processes of an mpi_world as the library's trainer sees them (trainer_options::processes):
+///   ppl::mpi_world world{argc, argv};
+///   ppl::mpi_process_group processes{world, objective.parameters()};
+///   ppl::trainer fit{objective, {.batch = 128, .processes = &processes}};
+class mpi_process_group final : public process_group {
+public:
+    mpi_process_group(const mpi_world& world, std::vector<basic_parameter<float>*> params)
+        : world_(world), replicas_(world, std::move(params)) {}
+    [[nodiscard]] int rank() const override { return world_.rank(); }
+    [[nodiscard]] int size() const override { return world_.size(); }
+    void broadcast_parameters() override { replicas_.broadcast_parameters(); }
+    void average_gradients(std::span<baseline_state> states) override {
+        replicas_.average_gradients();
+        replicas_.average_estimator_state(states);
+    }
+    [[nodiscard]] double mean(double value) const override { return world_.sum(value) / world_.size(); }
+    [[nodiscard]] std::vector<std::string> gather(const std::string& text) const override { return world_.gather(text); }
+
+private:
+    const mpi_world& world_;
+    data_parallel<float> replicas_;
 };
 
 }  // namespace ppl
