@@ -199,12 +199,7 @@ training_session::training_session(const train_options& o, std::vector<parameter
         const checkpoint c = load_checkpoint(s.checkpoint_path);
         restore_training_state(c, s.params, s.optimiser);
         std::istringstream(c.value("rng.shuffle")) >> s.shuffle_rng;
-        const std::string processes = c.text.contains("processes") ? c.value("processes") : "1";
-        if (processes != std::to_string(process_count()))
-            fail("the checkpoint was written by a run of ", processes, " processes; resume it with as many (mpirun -np ",
-                 processes, "), since each process's noise stream continues from it");
-        std::istringstream(c.value(process_rank() == 0 ? std::string("rng.noise")
-                                                       : "rng.noise.rank" + std::to_string(process_rank()))) >> noise_rng_;
+        std::istringstream(process_stream(c, "rng.noise", process_rank(), process_count())) >> noise_rng_;
         restore_estimator_state(c, s.baselines);
         first_epoch_ = std::stoi(c.value("epoch"));
         if (root()) std::cerr << "resumed from " << s.checkpoint_path << " after epoch " << first_epoch_ << "\n";
@@ -362,9 +357,7 @@ void training_session::end_epoch(int epoch, const epoch_evaluation& evaluation) 
     std::ostringstream shuffle;
     shuffle << s.shuffle_rng;
     c.text["rng.shuffle"] = shuffle.str();
-    c.text["rng.noise"] = noises[0];
-    for (std::size_t r = 1; r < noises.size(); ++r) c.text["rng.noise.rank" + std::to_string(r)] = noises[r];
-    if (noises.size() > 1) c.text["processes"] = std::to_string(noises.size());
+    store_process_streams(c, "rng.noise", noises);
     store_estimator_state(c, s.baselines);
     c.text["epoch"] = std::to_string(epoch + 1);
     save_checkpoint(s.checkpoint_path, c);
@@ -456,18 +449,11 @@ void replica_group::store_stream(checkpoint& c, const std::string& key, const ra
 #ifdef PPL_EXAMPLES_WITH_MPI
     if (world != nullptr) all = world->gather(text.str());
 #endif
-    if (!root()) return;
-    c.text[key] = all[0];
-    for (std::size_t r = 1; r < all.size(); ++r) c.text[key + ".rank" + std::to_string(r)] = all[r];
-    if (all.size() > 1) c.text["processes"] = std::to_string(all.size());
+    if (root()) store_process_streams(c, key, all);
 }
 
 void replica_group::restore_stream(const checkpoint& c, const std::string& key, random_stream& stream) const {
-    const std::string processes = c.text.contains("processes") ? c.value("processes") : "1";
-    if (processes != std::to_string(process_count()))
-        fail("the checkpoint was written by a run of ", processes, " processes; resume it with as many (mpirun -np ", processes,
-             "), since each process's noise stream continues from it");
-    std::istringstream(c.value(process_rank() == 0 ? key : key + ".rank" + std::to_string(process_rank()))) >> stream;
+    std::istringstream(process_stream(c, key, process_rank(), process_count())) >> stream;
 }
 
 // ---- main ------------------------------------------------------------------------------------

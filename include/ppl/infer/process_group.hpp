@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "ppl/core/error.hpp"
 #include "ppl/estimators/score_function.hpp"
+#include "ppl/nn/checkpoint.hpp"
 
 namespace ppl {
 
@@ -27,5 +29,25 @@ public:
     /// Every process's text in rank order on rank 0; an empty list elsewhere.
     [[nodiscard]] virtual std::vector<std::string> gather(const std::string& text) const = 0;
 };
+
+/// Every process's noise stream in rank 0's checkpoint, as process_group::gather returns them:
+/// `key` holds rank 0's (a single process's), `key.rank<r>` rank r's, and `processes` their count
+/// when there are several.
+inline void store_process_streams(checkpoint& c, const std::string& key, const std::vector<std::string>& streams) {
+    if (streams.empty()) return;
+    c.text[key] = streams[0];
+    for (std::size_t r = 1; r < streams.size(); ++r) c.text[key + ".rank" + std::to_string(r)] = streams[r];
+    if (streams.size() > 1) c.text["processes"] = std::to_string(streams.size());
+}
+
+/// Process `rank`'s stream from store_process_streams. Resuming with another number of processes
+/// is an error: each process's stream continues from the checkpoint.
+[[nodiscard]] inline std::string process_stream(const checkpoint& c, const std::string& key, int rank, int size) {
+    const std::string written_by = c.text.contains("processes") ? c.value("processes") : "1";
+    if (written_by != std::to_string(size))
+        fail("the checkpoint was written by a run of ", written_by, " processes and this run has ", size,
+             "; resume it with as many (mpirun -np ", written_by, "), since each process's noise stream continues from it");
+    return c.value(rank == 0 ? key : key + ".rank" + std::to_string(rank));
+}
 
 }  // namespace ppl

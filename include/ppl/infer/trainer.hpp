@@ -209,9 +209,7 @@ private:
         std::ostringstream shuffle;
         shuffle << shuffle_;
         c.text["rng.shuffle"] = shuffle.str();
-        c.text["rng.noise"] = noises[0];
-        for (std::size_t r = 1; r < noises.size(); ++r) c.text["rng.noise.rank" + std::to_string(r)] = noises[r];
-        if (noises.size() > 1) c.text["processes"] = std::to_string(noises.size());
+        store_process_streams(c, "rng.noise", noises);
         c.text["epoch"] = std::to_string(epochs_done_);
         c.text["average.count"] = std::to_string(averaged_);
         c.text["average.from"] = std::to_string(options_.average_from);
@@ -230,11 +228,7 @@ private:
         restore_training_state(c, params, optimiser_);
         restore_estimator_state(c, objective_.baselines());
         std::istringstream(c.value("rng.shuffle")) >> shuffle_;
-        const std::string written_by = c.text.contains("processes") ? c.value("processes") : "1";
-        if (written_by != std::to_string(processes()))
-            fail("the checkpoint was written by a run of ", written_by, " processes; resume it with as many, since each "
-                 "process's noise stream continues from it");
-        std::istringstream(c.value(rank() == 0 ? std::string("rng.noise") : "rng.noise.rank" + std::to_string(rank()))) >> noise_;
+        std::istringstream(process_stream(c, "rng.noise", rank(), processes())) >> noise_;
         epochs_done_ = std::stoi(c.value("epoch"));
         averaged_ = c.text.contains("average.count") ? std::stoi(c.value("average.count")) : 0;
         if (averaged_ > 0 && std::stoi(c.value("average.from")) != options_.average_from) {
