@@ -7,28 +7,14 @@
 set -euo pipefail
 mpiexec=$1 binary=$2 regression=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/mpi_common.sh"
 rm -rf "$work" && mkdir -p "$work"
 launcher="$work/vae_np2"
-printf '#!/bin/sh\nexec "%s" -np 2 "%s" "$@"\n' "$mpiexec" "$binary" > "$launcher"
-chmod +x "$launcher"
+make_launcher "$mpiexec" "$binary" "$launcher"
 
 echo "== resume under mpirun -np 2: 2 epochs straight = 1 epoch, then --resume for 1"
 "$here/resume.sh" "$launcher" "$work/resume"
 grep -aq 'rng.noise.rank1' "$work/resume/straight/checkpoint.ppl" || { echo "the checkpoint holds no noise stream for rank 1"; exit 1; }
-
-expect_failure() {  # <name> <expected message> <command...>: non-zero within 30 s, with the message
-  local name=$1 message=$2
-  shift 2
-  local start code
-  start=$(date +%s)
-  set +e
-  timeout 30 "$@" > "$work/$name.log" 2>&1
-  code=$?
-  set -e
-  if [ "$code" -eq 0 ] || [ "$code" -eq 124 ]; then echo "$name: exit code $code (0: no error; 124: a hang)"; cat "$work/$name.log"; exit 1; fi
-  grep -q "$message" "$work/$name.log" || { echo "$name: no '$message' in the output"; cat "$work/$name.log"; exit 1; }
-  echo "$name: exit code $code after $(( $(date +%s) - start )) s, with: $(grep -m1 "$message" "$work/$name.log")"
-}
 
 echo "== a process whose data folder is missing ends the job"
 expect_failure missing_data "error (process 1 of 2)" \

@@ -6,10 +6,10 @@
 set -euo pipefail
 mpiexec=$1 l0_mlp=$2 sort_numbers=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/mpi_common.sh"
 rm -rf "$work" && mkdir -p "$work"
 launcher="$work/l0_mlp_np2"
-printf '#!/bin/sh\nexec "%s" -np 2 "%s" "$@"\n' "$mpiexec" "$l0_mlp" > "$launcher"
-chmod +x "$launcher"
+make_launcher "$mpiexec" "$l0_mlp" "$launcher"
 
 echo "== l0_mlp: resume under mpirun -np 2 is bit-identical"
 "$here/resume.sh" "$launcher" "$work/resume"
@@ -17,18 +17,11 @@ grep -aq 'noise.rank1' "$work/resume/straight/checkpoint.ppl" || { echo "the che
 [ "$(grep -c '^epoch=2 ' "$work/resume/straight.log")" = 1 ] || { echo "more than one process printed epoch lines"; exit 1; }
 
 echo "== l0_mlp: a checkpoint of 2 processes does not resume on 1"
-set +e
-"$l0_mlp" --limit 1000 --batch 100 --seed 3 --epochs 3 --out "$work/resume/straight" --resume > "$work/one.log" 2>&1
-code=$?
-set -e
-[ "$code" -ne 0 ] && grep -q "written by a run of 2 processes" "$work/one.log" || { echo "exit $code:"; cat "$work/one.log"; exit 1; }
+expect_failure one "written by a run of 2 processes" \
+  "$l0_mlp" --limit 1000 --batch 100 --seed 3 --epochs 3 --out "$work/resume/straight" --resume
 
 echo "== l0_mlp: a batch the processes cannot share is refused before training"
-set +e
-timeout 30 "$launcher" --limit 1000 --batch 99 --epochs 1 > "$work/odd.log" 2>&1
-code=$?
-set -e
-[ "$code" -ne 0 ] && [ "$code" -ne 124 ] && grep -q "does not split evenly over 2 processes" "$work/odd.log" || { echo "exit $code:"; cat "$work/odd.log"; exit 1; }
+expect_failure odd "does not split evenly over 2 processes" "$launcher" --limit 1000 --batch 99 --epochs 1
 ! grep -q '^epoch=' "$work/odd.log" || { echo "it trained before refusing"; exit 1; }
 
 echo "== sort_numbers: 2 processes with 5 sequences each learn to sort five numbers"
