@@ -107,12 +107,18 @@ int process_count() {
 // Only rank 0 prints, draws pictures and writes the checkpoint.
 bool root() { return process_rank() == 0; }
 
+// A --batch the processes cannot share equally is an error on every process, before training.
+void check_batch_splits(Eigen::Index batch) {
+    const int n = process_count();
+    if (batch % n != 0)
+        fail("--batch ", batch, " does not split evenly over ", n, " processes; give a batch that ", n, " divides (e.g. ",
+             (batch / n + 1) * n, ")");
+}
+
 // The options no flag parser can check alone; before anything is built from them.
 const train_options& checked(const train_options& o) {
     if (o.batch < 1) fail("--batch ", o.batch, " must be at least 1");
-    if (o.batch % process_count() != 0)
-        fail("--batch ", o.batch, " does not split evenly over ", process_count(), " processes; give a batch that ",
-             process_count(), " divides (e.g. ", (o.batch / process_count() + 1) * process_count(), ")");
+    check_batch_splits(o.batch);
     if (!std::isfinite(o.lr) || o.lr <= 0) fail("learning rate --lr is ", o.lr, "; it must be a positive finite number");
     return o;
 }
@@ -422,11 +428,9 @@ int replica_group::rank() const { return process_rank(); }
 int replica_group::size() const { return process_count(); }
 
 std::pair<Eigen::Index, Eigen::Index> replica_group::slice(Eigen::Index global) const {
-    const int n = process_count();
-    if (global % n != 0)
-        fail("--batch ", global, " does not split evenly over ", n, " processes; give a batch that ", n, " divides (e.g. ",
-             (global / n + 1) * n, ")");
-    return {global / n * process_rank(), global / n};
+    check_batch_splits(global);
+    const Eigen::Index share = global / process_count();
+    return {share * process_rank(), share};
 }
 
 void replica_group::average_gradients() {
