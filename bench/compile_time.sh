@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compile-time benchmark (issue 8, SPEC section 7): wall time and peak memory of compiling
+# Compile-time benchmark (targets in docs/benchmarks.md): wall time and peak memory of compiling
 #  - generated models with 1, 2, 4, 8 and 16 random sites (bench/compile/generate_model.py), and
 #  - examples/vae.cpp,
 # each alone in one translation unit, with g++ -O2 (the flags CMake gives ppl's own programs) and clang++ -O2.

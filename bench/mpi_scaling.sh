@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data-parallel scaling of the VAE step (issue 13): bench/mpi_step with 1 and with 2 processes, 1
+# Data-parallel scaling of the VAE step: bench/mpi_step with 1 and with 2 processes, 1
 # thread each, alternating three times per global batch; prints each run and, per batch, the ratio
 # of the median samples/s and the median share of the np=2 step spent in the allreduce.
 # Usage: bench/mpi_scaling.sh [batch ...] [--csv FILE]   (default batch 128; after cmake --build --preset release)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Plots bench/mpi_scaling.sh's CSV: the speedup of 2 processes over 1 and the share of the
-2-process step inside the allreduce, against the global batch, with the targets of issue 13.
+2-process step inside the allreduce, against the global batch, with the targets of docs/benchmarks.md.
 
 Usage: plot_mpi_scaling.py SCALING_CSV OUT_PNG
 """

@@ -16,7 +16,7 @@ bin=build/release/bench
   --benchmark_report_aggregates_only=true \
   --benchmark_out="$out/vae_step.json" --benchmark_out_format=json | tee "$out/vae_step.txt"
 /usr/bin/python3 bench/plot_benchmarks.py "$out/vae_step.json" "$out/vae_step.png"
-# the step-time targets (issue 14), twice: this machine's noise is part of the result
+# the step-time targets, twice: this machine's noise is part of the result
 for run in 1 2; do
   /usr/bin/python3 bench/speed_targets.py --json "$out/speed_targets_run$run.json" | tee "$out/speed_targets_run$run.md"
 done

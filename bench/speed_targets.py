@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Measures the step-time targets of issue 14 with bench_vae_step and prints them as a markdown table.
+"""Measures the step-time targets (docs/benchmarks.md, "Performance targets and measurements") with bench_vae_step and prints them as a markdown table.
 
 Each target compares a few benchmarks side by side: one run of bench_vae_step per target, with only
 those benchmarks, their repetitions interleaved at random (so that the machine's slow spells hit

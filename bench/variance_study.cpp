@@ -1,4 +1,4 @@
-// The seed's variance study (section 5.2): estimators of d/d logits_0 E[r^T z], compared by variance
+// The variance study: estimators of d/d logits_0 E[r^T z], compared by variance
 // and bias against the closed form, over many trials.
 //   --problem categorical: z ~ Cat(softmax(logits)) one-hot, truth p_0 (r_0 - p . r);
 //   --problem bernoulli:   z_i ~ Bernoulli(sigmoid(logits_i)) independent, truth p_0 (1 - p_0) r_0.
@@ -275,7 +275,7 @@ std::string number(double v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Variance and bias of gradient estimators of d/d logits_0 E[r^T z] (the seed's section 5.2)"};
+    CLI::App app{"Variance and bias of gradient estimators of d/d logits_0 E[r^T z] (the variance study of docs/benchmarks.md)"};
     std::string logits_text = "1.0,0.5,0.2,0.0,-0.2,-0.5,-1.0,-1.5", rewards_text = "1,2,3,4,5,6,7,8";
     std::string samples_text = "1,10,100,1000", json_path = "variance_study.json", table_path, png_path, problem = "categorical";
     int trials = 200;

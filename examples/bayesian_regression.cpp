@@ -19,7 +19,7 @@
 #include <sstream>
 #include <ppl/ppl.hpp>
 
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -120,35 +120,25 @@ std::pair<moments, moments> exact_posterior(const Eigen::MatrixXf& x_float, cons
 
 double softplus_of(float raw) { return std::log1p(std::exp(static_cast<double>(raw))); }
 
-int run(const examples::train_options& options, bool check) {
+int run(const examples::settings& s, bool check, process_group* processes) {
     regression r;
     auto objective = elbo(elbo_settings{.dataset_size = train_points}, r.model());
-    if (options.describe) {
+    if (s.describe) {
         std::cout << objective.describe();
         return 0;
     }
-    if (options.binarize || options.variance_every != 0 || options.kl_warmup != 0 || options.limit != 0)
-        fail("--binarize, --variance-every, --kl-warmup and --limit do not apply to bayesian_regression, "
-             "which trains on its own data set");
-    // under mpirun: every process takes batch / N points of each batch and draws its own global sample
-    const auto processes = examples::trainer_processes(objective.parameters());
-    if (options.batch < 1 || options.batch > train_points)
-        fail("--batch is ", options.batch, "; it must lie in [1, ", train_points, "] (the training set's size)");
-    set_threads(options.threads);
-    if (!options.out.empty()) std::filesystem::create_directories(options.out);
+    const int epochs = s.trainer.epochs;
+    if (s.trainer.batch < 1 || s.trainer.batch > train_points)
+        fail("--batch is ", s.trainer.batch, "; it must lie in [1, ", train_points, "] (the training set's size)");
     const data_set data = make_data();
     // the library's training loop; the guide it leaves is the average of the last quarter's iterates
-    trainer fit{objective, {.epochs = options.epochs,
-                            .batch = options.batch,
-                            .seed = options.seed,
-                            .adam = {.lr = options.lr},
-                            .checkpoint = options.out.empty() ? "" : (std::filesystem::path(options.out) / "checkpoint.ppl").string(),
-                            .resume = options.resume,
-                            .average_from = options.epochs - std::max(1, options.epochs / 4) + 1,
-                            .progress = false,  // an epoch is 10 steps: a bar per epoch would only be noise
-                            .processes = processes.get()}};
+    trainer_options options = s.for_trainer(processes);
+    options.average_from = epochs - std::max(1, epochs / 4) + 1;
+    options.progress = false;  // an epoch is 10 steps: a bar per epoch would only be noise
+    options.decimals = 4;
+    trainer fit{objective, options};
     fit.run({{"x", data.x_train}, {"y", data.y_train}}, {{"x", data.x_test}, {"y", data.y_test}});
-    if (options.epochs == 0 || examples::run_rank() != 0) return 0;  // rank 0 reports
+    if (epochs == 0 || !fit.is_root()) return 0;  // rank 0 reports
     const auto [w_exact, scale_exact] = exact_posterior(data.x_train, data.y_train);
     double worst_mean = 0, worst_sd = 0;
     std::ostringstream table;
@@ -170,9 +160,8 @@ int run(const examples::train_options& options, bool check) {
     const bool pass = worst_mean <= 0.05 && worst_sd <= 0.10;
     std::cout << std::setprecision(2) << "posterior_check weights max_mean_error=" << 100 * worst_mean
               << "% max_sd_error=" << 100 * worst_sd << "% limits=5%,10% " << (pass ? "pass" : "fail") << std::endl;
-    if (!options.out.empty()) {
-        std::filesystem::create_directories(options.out);
-        const std::filesystem::path file = std::filesystem::path(options.out) / "posterior.csv", partial = file.string() + ".partial";
+    if (!s.out.empty()) {
+        const std::filesystem::path file = std::filesystem::path(s.out) / "posterior.csv", partial = file.string() + ".partial";
         {
             std::ofstream out(partial);
             out << table.str();
@@ -187,14 +176,13 @@ int run(const examples::train_options& options, bool check) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    options.epochs = 3000, options.batch = 100, options.lr = 0.01;
+    examples::settings s;
+    s.trainer.epochs = 3000, s.trainer.batch = 100, s.trainer.adam.lr = 0.01;
     std::string check = "no";
     examples::command_line flags("Bayesian linear regression (hierarchical prior, free mean-field guide) on a documented "
                                  "synthetic data set, checked against the exact posterior",
-                                 options);
-    flags.add_option("--check", check, "exit 1 unless the weights' posterior means are within 5% and scales within 10%",
-                     {"yes", "no"});
+                                 s, examples::run_flags | examples::describe_flag);
+    flags.add_option("--check", check, "exit 1 unless the weights' posterior means are within 5% and scales within 10%", {"yes", "no"});
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] { return run(options, check == "yes"); });
+    return examples::run([&](process_group* processes) { return run(s, check == "yes", processes); });
 }

@@ -6,7 +6,7 @@
 // --layers nonlinear: 784-200-200 tanh -> 200 logits; 200-200-200 tanh -> 784 logits.
 #include <ppl/ppl.hpp>
 
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -54,7 +54,6 @@ struct bernoulli_vae_layers {
 template <class Estimator, class Layers>
 struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using base = bernoulli_vae_layers<Estimator, Layers>;
-    static constexpr bool uses_temperature = is_relaxation_v<Estimator>;  // rebar and relax learn their own
     // disarm and arm draw an antithetic pair per image; leave_one_out draws --samples per image
     static elbo_settings settings(Eigen::Index samples) {
         if constexpr (is_antithetic_v<Estimator>) return {.samples = 2};
@@ -64,15 +63,14 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using objective = decltype(elbo(elbo_settings{}, std::declval<base&>().model()));
     objective train, test;
     graph<decltype(std::declval<base&>().decoder())> decode{base::decoder()};
-    exponential_temperature schedule;
+    double tau_min;
 
-    bernoulli_vae_model(std::uint64_t seed, exponential_temperature s, Eigen::Index samples)
-        : base(seed), train(elbo(settings(samples), base::model())), test(elbo(settings(samples), base::model())), schedule(s) {}
+    bernoulli_vae_model(std::uint64_t seed, double minimum, Eigen::Index samples)
+        : base(seed), train(elbo(settings(samples), base::model())), test(elbo(settings(samples), base::model())), tau_min(minimum) {}
 
-    double temperature(std::int64_t step) const { return schedule(step); }
     std::vector<parameter*> encoder_parameters() { return this->layers.encoder(); }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
-        test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
+        test.forward(images, rng, {.tau = tau_min, .hard_samples = true});  // the discrete model's codes
         // with two samples (disarm, arm) or five blocks (rebar, relax) per image, the first block holds one reconstruction of each
         return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
@@ -86,48 +84,42 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
 };
 
 template <class Estimator>
-int run(const std::string& layers, const examples::train_options& options, const exponential_temperature& schedule,
-        Eigen::Index samples) {
+int run(const std::string& layers, const examples::settings& s, Eigen::Index samples, process_group* processes) {
     if (layers == "nonlinear") {
-        bernoulli_vae_model<Estimator, nonlinear_layers> model(options.seed, schedule, samples);
-        return examples::train(model, options);
+        bernoulli_vae_model<Estimator, nonlinear_layers> model(s.trainer.seed, s.temperature.minimum, samples);
+        return examples::train_vae(model, s, processes);
     }
-    bernoulli_vae_model<Estimator, linear_layers> model(options.seed, schedule, samples);
-    return examples::train(model, options);
+    bernoulli_vae_model<Estimator, linear_layers> model(s.trainer.seed, s.temperature.minimum, samples);
+    return examples::train_vae(model, s, processes);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    options.binarize = true;  // the papers' workload; --no-binarize trains on intensities
-    examples::command_line flags("Bernoulli VAE (200 binary latents, uniform prior) on binarized Fashion-MNIST, "
-                                 "trained with ppl", options);
+    examples::settings s;
+    s.binarize = true;  // the papers' workload; --no-binarize trains on intensities
+    examples::command_line flags("Bernoulli VAE (200 binary latents, uniform prior) on binarized Fashion-MNIST, trained with ppl", s,
+                                 examples::vae_flags | examples::temperature_flags);
     std::string estimator = "gumbel_softmax", layers = "linear";
-    exponential_temperature schedule;
     flags.add_option("--estimator", estimator,
                      "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
                      "function with --samples per image), disarm or arm (antithetic pairs), rebar (the relaxation as a "
                      "learned control variate) or relax (rebar plus a learned network, relax_mlp<32>)",
-                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar",
-                      "relax"});
+                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar", "relax"});
     std::int64_t samples = 2;
     flags.add_option("--samples", samples, "K, the samples per image of --estimator leave_one_out (>= 2)");
-    flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)",
-                     {"linear", "nonlinear"});
-    flags.add_temperature_options(schedule);
+    flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)", {"linear", "nonlinear"});
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] {
-        (void)schedule(0);  // checks the schedule's settings before any work
+    return examples::run([&](process_group* processes) {
         if (estimator == "leave_one_out" && samples < 2)
             fail("--estimator leave_one_out needs at least 2 samples per image (--samples); got ", samples);
-        if (estimator == "straight_through") return run<straight_through>(layers, options, schedule, samples);
-        if (estimator == "score_function") return run<score_function<moving_average>>(layers, options, schedule, samples);
-        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(layers, options, schedule, samples);
-        if (estimator == "disarm") return run<disarm>(layers, options, schedule, samples);
-        if (estimator == "rebar") return run<rebar>(layers, options, schedule, samples);
-        if (estimator == "arm") return run<arm>(layers, options, schedule, samples);
-        if (estimator == "relax") return run<relax<relax_mlp<32>>>(layers, options, schedule, samples);
-        return run<gumbel_softmax>(layers, options, schedule, samples);
+        if (estimator == "straight_through") return run<straight_through>(layers, s, samples, processes);
+        if (estimator == "score_function") return run<score_function<moving_average>>(layers, s, samples, processes);
+        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(layers, s, samples, processes);
+        if (estimator == "disarm") return run<disarm>(layers, s, samples, processes);
+        if (estimator == "rebar") return run<rebar>(layers, s, samples, processes);
+        if (estimator == "arm") return run<arm>(layers, s, samples, processes);
+        if (estimator == "relax") return run<relax<relax_mlp<32>>>(layers, s, samples, processes);
+        return run<gumbel_softmax>(layers, s, samples, processes);
     });
 }

@@ -6,7 +6,7 @@
 // their own temperature, so the --tau schedule applies to the relaxed estimators only.
 #include <ppl/ppl.hpp>
 
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -34,17 +34,15 @@ struct cat_vae_layers {
 template <class Estimator>
 struct cat_vae_model : cat_vae_layers<Estimator> {
     using layers = cat_vae_layers<Estimator>;
-    static constexpr bool uses_temperature = is_relaxation_v<Estimator>;
     using objective = decltype(elbo(std::declval<layers&>().model()));
     using train_objective =
         std::conditional_t<is_vimco_v<Estimator>, decltype(iwae(1, std::declval<layers&>().model())), objective>;
     train_objective train;
     objective test{elbo(layers::model())};  // the per-epoch test -ELBO, for every estimator
     graph<decltype(std::declval<layers&>().decoder())> decode{layers::decoder()};
-    exponential_temperature schedule;
+    double tau_min;
 
-    cat_vae_model(std::uint64_t seed, exponential_temperature s, Eigen::Index samples)
-        : layers(seed), train(make_train(samples)), schedule(s) {}
+    cat_vae_model(std::uint64_t seed, double minimum, Eigen::Index samples) : layers(seed), train(make_train(samples)), tau_min(minimum) {}
 
     auto make_train(Eigen::Index samples) {
         if constexpr (is_vimco_v<Estimator>) return iwae(samples, layers::model());
@@ -52,12 +50,11 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
             return elbo(elbo_settings{.samples = samples}, layers::model());
         else return elbo(layers::model());
     }
-    double temperature(std::int64_t step) const { return schedule(step); }
     std::vector<parameter*> encoder_parameters() {
         return {&this->enc1.weight, &this->enc1.bias, &this->enc2.weight, &this->enc2.bias};
     }
     Eigen::MatrixXf reconstruct(const Eigen::MatrixXf& images, random_stream& rng) {
-        test.forward(images, rng, {.tau = schedule.minimum, .hard_samples = true});  // the discrete model's codes
+        test.forward(images, rng, {.tau = tau_min, .hard_samples = true});  // the discrete model's codes
         // rebar and relax lay out five blocks of columns per image; the first holds one reconstruction of each
         return test.loss_graph().template value<"logits">().leftCols(images.cols()).array().logistic();
     }
@@ -72,18 +69,18 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
 };
 
 template <class Estimator>
-int run(const examples::train_options& options, const exponential_temperature& schedule, std::int64_t samples) {
-    cat_vae_model<Estimator> model(options.seed, schedule, samples);
-    return examples::train(model, options);
+int run(const examples::settings& s, std::int64_t samples, process_group* processes) {
+    cat_vae_model<Estimator> model(s.trainer.seed, s.temperature.minimum, samples);
+    return examples::train_vae(model, s, processes);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    examples::command_line flags("Categorical VAE (10 x 20, uniform prior) on Fashion-MNIST, trained with ppl", options);
+    examples::settings s;
+    examples::command_line flags("Categorical VAE (10 x 20, uniform prior) on Fashion-MNIST, trained with ppl", s,
+                                 examples::vae_flags | examples::temperature_flags);
     std::string estimator = "gumbel_softmax";
-    exponential_temperature schedule;
     std::int64_t samples = 4;
     flags.add_option("--estimator", estimator,
                      "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
@@ -91,18 +88,16 @@ int main(int argc, char** argv) {
                      "a learned control variate) or relax (rebar plus a learned network, relax_mlp<32>)",
                      {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "vimco", "rebar", "relax"});
     flags.add_option("--samples", samples, "K, the samples per image of --estimator vimco (its bound) or leave_one_out (>= 2)");
-    flags.add_temperature_options(schedule);
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] {
-        (void)schedule(0);  // checks the schedule's settings before any work
+    return examples::run([&](process_group* processes) {
         if ((estimator == "vimco" || estimator == "leave_one_out") && samples < 2)
             fail("--estimator ", estimator, " needs at least 2 samples per image (--samples); got ", samples);
-        if (estimator == "straight_through") return run<straight_through>(options, schedule, samples);
-        if (estimator == "score_function") return run<score_function<moving_average>>(options, schedule, samples);
-        if (estimator == "vimco") return run<vimco>(options, schedule, samples);
-        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(options, schedule, samples);
-        if (estimator == "rebar") return run<rebar>(options, schedule, samples);
-        if (estimator == "relax") return run<relax<relax_mlp<32>>>(options, schedule, samples);
-        return run<gumbel_softmax>(options, schedule, samples);
+        if (estimator == "straight_through") return run<straight_through>(s, samples, processes);
+        if (estimator == "score_function") return run<score_function<moving_average>>(s, samples, processes);
+        if (estimator == "vimco") return run<vimco>(s, samples, processes);
+        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(s, samples, processes);
+        if (estimator == "rebar") return run<rebar>(s, samples, processes);
+        if (estimator == "relax") return run<relax<relax_mlp<32>>>(s, samples, processes);
+        return run<gumbel_softmax>(s, samples, processes);
     });
 }

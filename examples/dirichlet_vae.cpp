@@ -5,7 +5,7 @@
 //   dirichlet_vae --estimator pathwise|score_function --epochs 10
 #include <ppl/ppl.hpp>
 
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -35,7 +35,6 @@ struct dirichlet_vae_layers {
 template <class Estimator>
 struct dirichlet_vae_model : dirichlet_vae_layers<Estimator> {
     using layers = dirichlet_vae_layers<Estimator>;
-    static constexpr bool uses_temperature = false;
     using objective = decltype(elbo(std::declval<layers&>().model()));
     objective train{elbo(layers::model())};
     objective test{elbo(layers::model())};
@@ -43,7 +42,6 @@ struct dirichlet_vae_model : dirichlet_vae_layers<Estimator> {
 
     explicit dirichlet_vae_model(std::uint64_t seed) : layers(seed) {}
 
-    static double temperature(std::int64_t) { return 1.0; }
     std::vector<parameter*> encoder_parameters() {
         return {&this->enc1.weight, &this->enc1.bias, &this->enc2.weight, &this->enc2.bias};
     }
@@ -67,23 +65,24 @@ struct dirichlet_vae_model : dirichlet_vae_layers<Estimator> {
 };
 
 template <class Estimator>
-int run(const examples::train_options& options) {
-    dirichlet_vae_model<Estimator> model(options.seed);
-    return examples::train(model, options);
+int run(const examples::settings& s, process_group* processes) {
+    dirichlet_vae_model<Estimator> model(s.trainer.seed);
+    return examples::train_vae(model, s, processes);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    examples::command_line flags("Dirichlet VAE (20 components, Dirichlet(0.3) prior) on Fashion-MNIST, trained with ppl", options);
+    examples::settings s;
+    examples::command_line flags("Dirichlet VAE (20 components, Dirichlet(0.3) prior) on Fashion-MNIST, trained with ppl", s,
+                                 examples::vae_flags);
     std::string estimator = "pathwise";
     flags.add_option("--estimator", estimator,
                      "pathwise (implicit reparameterization, the default) or score_function (moving-average baseline)",
                      {"pathwise", "score_function"});
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] {
-        if (estimator == "score_function") return run<score_function<moving_average>>(options);
-        return run<pathwise>(options);
+    return examples::run([&](process_group* processes) {
+        if (estimator == "score_function") return run<score_function<moving_average>>(s, processes);
+        return run<pathwise>(s, processes);
     });
 }

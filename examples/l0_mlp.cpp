@@ -8,21 +8,17 @@
 // closing it removes the fan_out weights that read that unit (N = the training set's size). At test
 // time the gates are the paper's deterministic rule; a unit whose gate is 0 is removed.
 // --gates no trains the same network without gates: the dense baseline.
+// ppl::trainer trains it (minimize(loss)); the test metrics come from its evaluation callback.
 // Under mpirun -np N each process takes B / N columns of every batch; their gradients are averaged
 // before each Adam step, and rank 0 evaluates, prints and writes the checkpoint.
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <ppl/ppl.hpp>
 
-#include "support/image_grid.hpp"
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -105,19 +101,22 @@ evaluation evaluate(Graph& test, const Eigen::MatrixXf& images, const Eigen::Mat
     return e;
 }
 
+// The units a layer keeps at test time, "784-300-100" over the three layers.
+std::string kept_units(const std::array<Eigen::VectorXf, 3>& gates) {
+    return std::to_string((gates[0].array() > 0).count()) + '-' + std::to_string((gates[1].array() > 0).count()) + '-' +
+           std::to_string((gates[2].array() > 0).count());
+}
+
 template <bool Gated>
-int train(const examples::train_options& options, double lambda) {
-    fashion_mnist data = load_fashion_mnist(options.data);
-    if (options.limit > 0 && options.limit < data.train_images.cols()) {
-        data.train_images = data.train_images.leftCols(options.limit).eval();
-        data.train_labels.resize(static_cast<std::size_t>(options.limit));
-    }
+int train(const examples::settings& s, double lambda, process_group* processes) {
+    const fashion_mnist data = load_fashion_mnist(s.data);
     const Eigen::MatrixXf train_targets = one_hot(data.train_labels), test_targets = one_hot(data.test_labels);
-    const double n = double(data.train_images.cols());
-    network net(options.seed);
-    auto train_graph = [&] {
-        if constexpr (Gated) return graph{net.gated_loss(lambda / n)};
-        else return graph{net.dense_loss()};
+    const Eigen::Index limit = s.trainer.limit;
+    const double n = double(limit > 0 ? std::min(limit, data.train_images.cols()) : data.train_images.cols());
+    network net(s.trainer.seed);
+    auto objective = [&] {
+        if constexpr (Gated) return minimize(net.gated_loss(lambda / n));
+        else return minimize(net.dense_loss());
     }();
     auto test_graph = [&] {
         if constexpr (Gated) return graph{net.gated_test()};
@@ -134,81 +133,29 @@ int train(const examples::train_options& options, double lambda) {
         }
         return gates;
     };
-    const std::vector<parameter*> params = train_graph.parameters();
-    adam optimiser{params, {.lr = options.lr}};
-    examples::replica_group processes{params};  // every process starts from rank 0's network
-    const auto [first_column, columns] = processes.slice(options.batch);
-    // one order of the batches for all; each process draws its own gate noise
-    random_stream order{options.seed, 1}, noise{options.seed, 2 + 1000ull * std::uint64_t(processes.rank())};
-    int first_epoch = 0;
-    const std::filesystem::path out = options.out;
-    const std::string checkpoint_path = out.empty() ? "" : (out / "checkpoint.ppl").string();
-    if (options.resume) {
-        if (checkpoint_path.empty()) fail("--resume needs --out, the folder that holds checkpoint.ppl");
-        const checkpoint c = load_checkpoint(checkpoint_path);
-        if (c.value("model") != (Gated ? "gated" : "dense"))
-            fail("checkpoint '", checkpoint_path, "' holds a ", c.value("model"), " network; pass --gates ", Gated ? "no" : "yes");
-        restore_training_state(c, params, optimiser);
-        first_epoch = std::stoi(c.value("epoch"));
-        std::istringstream(c.value("order")) >> order;
-        processes.restore_stream(c, "noise", noise);
-        if (processes.root()) std::cout << "resumed from " << checkpoint_path << " after epoch " << first_epoch << std::endl;
-    }
-    batches train_batches({data.train_images, train_targets}, options.batch);
     std::optional<std::pair<evaluation, std::array<Eigen::VectorXf, 3>>> last;  // the last epoch's test scores and gates
-    for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
-        const auto start = std::chrono::steady_clock::now();
-        train_batches.shuffle(order);
-        std::optional<progress_bar> bar;
-        if (processes.root()) bar.emplace("epoch " + std::to_string(epoch + 1), train_batches.count(), "batches", "loss");
-        double total = 0;
-        for (Eigen::Index k = 0; k < train_batches.count(); ++k) {
-            // this process's columns of the batch (all of them on one process)
-            train_graph.template set<"x">(train_batches.get(k).middleCols(first_column, columns));
-            train_graph.template set<"y">(train_batches.input(1).middleCols(first_column, columns));
-            total += double(train_graph.value_and_grad(stream_noise{&noise}));
-            processes.average_gradients();
-            optimiser.step();
-            if (bar) bar->update(k + 1, total / double(k + 1));
-        }
-        // each process's loss is the mean over its columns; the batch's is the mean of those
-        total = processes.mean(total);
-        checkpoint c;
-        processes.store_stream(c, "noise", noise);
-        if (!processes.root()) continue;
-        const evaluation test = evaluate(test_graph, data.test_images, test_targets);
-        const auto gates = test_gates();
-        last = {test, gates};
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::cout << "epoch=" << epoch + 1 << " train_loss=" << total / double(train_batches.count())
-                  << " test_cross_entropy=" << test.cross_entropy << " test_error=" << test.error << " kept="
-                  << (gates[0].array() > 0).count() << '-' << (gates[1].array() > 0).count() << '-'
-                  << (gates[2].array() > 0).count() << " seconds=" << seconds << std::endl;
-        if (!checkpoint_path.empty()) {
-            std::filesystem::create_directories(out);
-            store_training_state(c, params, optimiser);
-            c.text["model"] = Gated ? "gated" : "dense";
-            c.text["epoch"] = std::to_string(epoch + 1);
-            std::ostringstream order_state;
-            order_state << order;
-            c.text["order"] = order_state.str();
-            save_checkpoint(checkpoint_path, c);
-        }
-    }
-    if (!processes.root()) return 0;
-    // the last epoch's scores; a run with no epoch left to train (a finished resume) scores now
+    trainer_options options = s.for_trainer(processes);
+    options.evaluate = [&](epoch_record& record) {
+        last = {evaluate(test_graph, data.test_images, test_targets), test_gates()};
+        record.add("test_cross_entropy", last->first.cross_entropy);
+        record.add("test_error", last->first.error);
+        record.add("kept", kept_units(last->second));
+    };
+    trainer fit{objective, options};
+    fit.run({{"x", data.train_images}, {"y", train_targets}});
+    if (!fit.is_root()) return 0;
+    // a run with no epoch left to train (a finished resume) scores now
     if (!last) last = {evaluate(test_graph, data.test_images, test_targets), test_gates()};
     const auto& [test, gates] = *last;
     const Eigen::Index kept[3] = {(gates[0].array() > 0).count(), (gates[1].array() > 0).count(), (gates[2].array() > 0).count()};
     // weights that read a kept unit: the network's size at test time
     const Eigen::Index weights = kept[0] * widths[1] + kept[1] * widths[2] + kept[2] * widths[3];
     const Eigen::Index all_weights = widths[0] * widths[1] + widths[1] * widths[2] + widths[2] * widths[3];
-    std::cout << "result model=" << (Gated ? "gated" : "dense") << " kept_units=" << kept[0] << '-' << kept[1] << '-' << kept[2]
-              << " kept_weights=" << weights << '/' << all_weights << " test_error=" << test.error << std::endl;
-    if (!out.empty()) {
-        std::filesystem::create_directories(out);
+    std::cout << "result model=" << (Gated ? "gated" : "dense") << " kept_units=" << kept_units(gates) << " kept_weights=" << weights
+              << '/' << all_weights << " test_error=" << test.error << std::endl;
+    if (!s.out.empty()) {
         // which pixels the first layer still reads: dark = kept
-        const std::string picture = (out / "input_gates.png").string();
+        const std::string picture = (std::filesystem::path(s.out) / "input_gates.png").string();
         examples::write_image_grid(picture, Eigen::MatrixXf(gates[0]), 28, 1, 1, 8);
         std::cout << "wrote " << picture << '\n';
     }
@@ -218,21 +165,18 @@ int train(const examples::train_options& options, double lambda) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    options.epochs = 20, options.batch = 100, options.lr = 1e-3;
+    examples::settings s;
+    s.trainer.epochs = 20, s.trainer.batch = 100;
     double lambda = 0.1;
     std::string gates = "yes";
     examples::command_line flags("A 784-300-100-10 classifier on Fashion-MNIST with Hard Concrete gates on every input unit "
                                  "of every layer, trained with cross-entropy plus an expected-L0 penalty",
-                                 options);
+                                 s, examples::run_flags | examples::data_flags);
     flags.add_option("--l0", lambda, "lambda: the penalty is (lambda / N) times the expected number of nonzero weights");
     flags.add_option("--gates", gates, "yes: gated units; no: the dense baseline, trained the same way", {"yes", "no"});
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] {
-        if (options.describe || options.binarize || options.variance_every != 0 || options.kl_warmup != 0)
-            fail("--describe, --binarize, --variance-every and --kl-warmup do not apply to l0_mlp, which is a classifier");
+    return examples::run([&](process_group* processes) {
         if (!(lambda >= 0)) fail("--l0 is ", lambda, "; it must be 0 or more");
-        set_threads(options.threads);
-        return gates == "yes" ? train<true>(options, lambda) : train<false>(options, lambda);
+        return gates == "yes" ? train<true>(s, lambda, processes) : train<false>(s, lambda, processes);
     });
 }

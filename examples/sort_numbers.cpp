@@ -8,19 +8,18 @@
 // over `samples` noise draws per sequence. Held-out sequences are sorted by the hard matching of
 // log_alpha (no noise) and scored as the paper does: the proportion of sequences with any element
 // out of place, and Kendall's tau between the predicted and the true order.
-// Under mpirun -np N every process draws the same sequences and trains on B / N of them with noise
-// of its own; the gradients are averaged before each Adam step, and rank 0 evaluates and prints.
+// ppl::trainer trains it on sequences drawn afresh each step (generated_data); a line every
+// --report-every steps. Under mpirun -np N every process draws the same sequences and trains on
+// B / N of them with noise of its own; the gradients are averaged before each Adam step, and rank 0
+// evaluates and prints.
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
-#include <iomanip>
 #include <iostream>
 #include <numeric>
 #include <optional>
 #include <ppl/ppl.hpp>
 
-#include "support/image_grid.hpp"
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -38,8 +37,11 @@ struct sequences {
     Eigen::MatrixXf x, sorted, spread;
     std::vector<float> values, ordered;
 
+    void draw(Eigen::Index n, Eigen::Index count, Eigen::Index copies, random_stream& rng) { draw(n, count, copies, rng, x, sorted, spread); }
+
     // `count` new sequences from U(0, 1), each `copies` times; the buffers keep their size from step to step
-    void draw(Eigen::Index n, Eigen::Index count, Eigen::Index copies, random_stream& rng) {
+    void draw(Eigen::Index n, Eigen::Index count, Eigen::Index copies, random_stream& rng, Eigen::MatrixXf& x,
+              Eigen::MatrixXf& sorted, Eigen::MatrixXf& spread) {
         x.resize(n, count * copies), sorted.resize(n, count * copies), spread.resize(n * n, count * copies);
         values.resize(static_cast<std::size_t>(n));
         for (Eigen::Index b = 0; b < count; ++b) {
@@ -109,69 +111,48 @@ test_scores score(const Eigen::MatrixXf& order, const Eigen::MatrixXf& x, Eigen:
     return t;
 }
 
-int run(const examples::train_options& options, const sort_options& s) {
+int run(const examples::settings& settings, const sort_options& s, process_group* processes) {
     if (s.numbers < 2) fail("--numbers is ", s.numbers, "; sorting needs at least 2");
     if (s.steps < 0 || s.samples < 1 || s.test_sequences < 1 || s.report_every < 1 || s.iterations < 1 || !(s.tau > 0))
         fail("--steps must be >= 0, --samples, --test, --report-every and --iterations >= 1, and --tau > 0");
-    if (options.batch < 1) fail("--batch is ", options.batch, "; it must be at least 1");
-    set_threads(options.threads);
     const Eigen::Index n = s.numbers;
-    sorter model(n, options.seed);
-    graph train{model.loss({.tau = s.tau, .iterations = static_cast<int>(s.iterations)})};
+    sorter model(n, settings.trainer.seed);
+    auto objective = minimize(model.loss({.tau = s.tau, .iterations = static_cast<int>(s.iterations)}));
     graph test{model.test()};
-    adam optimiser{train.parameters(), {.lr = options.lr}};
-    examples::replica_group processes{train.parameters()};  // every process starts from rank 0's network
-    const auto [first_sequence, my_sequences] = processes.slice(options.batch);
-    random_stream data_rng{options.seed, 1}, noise{options.seed, 2 + 1000ull * std::uint64_t(processes.rank())},
-        test_rng{20180430, 3};
     sequences held_out, batch;
+    random_stream test_rng{20180430, 3};
     held_out.draw(n, s.test_sequences, 1, test_rng);  // the same for every run
     const auto evaluate = [&] {
         test.set<"x">(held_out.x);
         test.forward();
         return score(test.value<"order">(), held_out.x, n);
     };
-    auto start = std::chrono::steady_clock::now();
-    std::optional<progress_bar> bar;
-    if (processes.root()) bar.emplace("training", s.steps, "steps", "loss");
-    double running = 0;
     std::optional<test_scores> last;
-    // this process's sequences, each with its `samples` columns
-    const Eigen::Index first_column = first_sequence * s.samples, columns = my_sequences * s.samples;
-    for (std::int64_t step = 1; step <= s.steps; ++step) {
-        batch.draw(n, options.batch, s.samples, data_rng);
-        train.set<"x">(batch.x.middleCols(first_column, columns));
-        train.set<"spread">(batch.spread.middleCols(first_column, columns));
-        train.set<"sorted">(batch.sorted.middleCols(first_column, columns));
-        const double loss = train.value_and_grad(stream_noise{&noise});
-        processes.average_gradients();
-        optimiser.step();
-        running += loss;
-        if (bar) bar->update(step, running / double((step - 1) % s.report_every + 1));
-        if (step % s.report_every == 0 || step == s.steps) {
-            running = processes.mean(running);
-            if (!processes.root()) {
-                running = 0;
-                continue;
-            }
-            const test_scores t = evaluate();
-            last = t;
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::cout << "step=" << step << " train_loss=" << running / double((step - 1) % s.report_every + 1)
-                      << " test_prop_any_wrong=" << t.any_wrong << " test_prop_wrong=" << t.wrong
-                      << " test_kendall_tau=" << t.kendall_tau << " seconds=" << seconds << std::endl;
-            running = 0;
-            start = std::chrono::steady_clock::now();
-        }
-    }
-    if (!processes.root()) return 0;
+    trainer_options options = settings.for_trainer(processes);
+    options.evaluate = [&](epoch_record& record) {
+        last = evaluate();
+        record.add("test_prop_any_wrong", last->any_wrong);
+        record.add("test_prop_wrong", last->wrong);
+        record.add("test_kendall_tau", last->kendall_tau);
+    };
+    // every step draws --batch new sequences (the same on every process), each with --samples columns
+    const generated_data sequence_stream{
+        .inputs = {"x", "spread", "sorted"},
+        .draw = [&](std::vector<Eigen::MatrixXf>& in, Eigen::Index points, random_stream& rng) {
+            batch.draw(n, points, s.samples, rng, in[0], in[2], in[1]);
+        },
+        .steps = s.steps,
+        .steps_per_epoch = s.report_every,
+        .columns_per_point = s.samples};
+    trainer fit{objective, options};
+    fit.run(sequence_stream);
+    if (!fit.is_root()) return 0;
     const test_scores t = last ? *last : evaluate();  // the last step's scores (it always reports)
     std::cout << "result numbers=" << n << " test_sequences=" << s.test_sequences << " prop_any_wrong=" << t.any_wrong
               << " prop_wrong=" << t.wrong << " kendall_tau=" << t.kendall_tau << std::endl;
-    if (!options.out.empty()) {
+    if (!settings.out.empty()) {
         // the soft permutations of 8 test sequences (noise-free, at tau), items in their true order:
         // row = the item's rank, column = the position P gives it; a perfect sorter draws the diagonal.
-        std::filesystem::create_directories(options.out);
         graph soft{sum(let<"p">(exp(log_sinkhorn(model.log_alpha() / s.tau, n, static_cast<int>(s.iterations)))))};
         const Eigen::MatrixXf first = held_out.x.leftCols(8);
         soft.set<"x">(first);
@@ -185,7 +166,7 @@ int run(const examples::train_options& options, const sort_options& s) {
                 for (Eigen::Index r = 0; r < n; ++r) pictures(k * n + r, b) = soft.value<"p">()(r + n * rank[static_cast<std::size_t>(k)], b);
             pictures.col(b) /= pictures.col(b).maxCoeff();  // each picture at full contrast: black is its largest entry
         }
-        const std::string picture = (std::filesystem::path(options.out) / "permutations.png").string();
+        const std::string picture = (std::filesystem::path(settings.out) / "permutations.png").string();
         examples::write_image_grid(picture, pictures, static_cast<int>(n), 2, 4, std::max(2, static_cast<int>(120 / n)));
         std::cout << "wrote " << picture << '\n';
     }
@@ -195,12 +176,12 @@ int run(const examples::train_options& options, const sort_options& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    options.batch = 10, options.lr = 0.1;
+    examples::settings settings;
+    settings.trainer.batch = 10, settings.trainer.adam.lr = 0.1;
     sort_options s;
     examples::command_line flags("Learn to sort N numbers from U(0, 1) with the Gumbel-Sinkhorn relaxation; reports the "
                                  "held-out proportion of sequences with any error and Kendall's tau",
-                                 options);
+                                 settings, examples::step_flags);
     flags.add_option("--numbers", s.numbers, "N, the numbers per sequence");
     flags.add_option("--steps", s.steps, "Adam steps, each on --batch new sequences");
     flags.add_option("--samples", s.samples, "Gumbel-Sinkhorn draws per training sequence");
@@ -209,11 +190,5 @@ int main(int argc, char** argv) {
     flags.add_option("--tau", s.tau, "the relaxation's temperature");
     flags.add_option("--iterations", s.iterations, "L, the Sinkhorn rounds");
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] {
-        if (options.describe || options.resume || options.binarize || options.variance_every != 0 || options.kl_warmup != 0 ||
-            options.limit != 0 || options.epochs != 10)
-            fail("--epochs, --describe, --resume, --binarize, --variance-every, --kl-warmup and --limit do not apply to "
-                 "sort_numbers, which trains for --steps on fresh sequences");
-        return run(options, s);
-    });
+    return examples::run([&](process_group* processes) { return run(settings, s, processes); });
 }

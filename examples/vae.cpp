@@ -2,7 +2,7 @@
 //   vae --epochs 10 --batch 128 --seed 0 --out results/vae
 #include <ppl/ppl.hpp>
 
-#include "support/training.hpp"
+#include "support/example.hpp"
 
 using namespace ppl;
 
@@ -26,15 +26,13 @@ struct vae_layers {
 };
 
 struct vae_model : vae_layers {
-    static constexpr bool uses_temperature = false;
     using objective = decltype(elbo(std::declval<vae_layers&>().model()));
     objective train{elbo(model())};
-    objective test{elbo(model())};
+    objective test{elbo(model())};  // the per-epoch test bound, with buffers of its own
     graph<decltype(std::declval<vae_layers&>().decoder())> decode{decoder()};
 
     explicit vae_model(std::uint64_t seed) : vae_layers(seed) {}
 
-    static double temperature(std::int64_t) { return 1.0; }
     std::vector<parameter*> encoder_parameters() {
         return {&enc.weight, &enc.bias, &mu.weight, &mu.bias, &logvar.weight, &logvar.bias};
     }
@@ -54,11 +52,11 @@ struct vae_model : vae_layers {
 }  // namespace
 
 int main(int argc, char** argv) {
-    examples::train_options options;
-    examples::command_line flags("Continuous VAE (784-400-20) on Fashion-MNIST, trained with ppl", options);
+    examples::settings s;
+    examples::command_line flags("Continuous VAE (784-400-20) on Fashion-MNIST, trained with ppl", s, examples::vae_flags);
     if (const auto status = flags.parse(argc, argv)) return *status;
-    return examples::guarded_main([&] {
-        vae_model model(options.seed);
-        return examples::train(model, options);
+    return examples::run([&](process_group* processes) {
+        vae_model model(s.trainer.seed);
+        return examples::train_vae(model, s, processes);
     });
 }

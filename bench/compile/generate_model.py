@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a C++ model with N random sites for the compile-time benchmark (and the many-sites test).
 
-The shape follows issue 8: one shared encoder h, N sites read from h, one Normal observation of
+The shape: one shared encoder h, N sites read from h, one Normal observation of
 d_1(z_1) + ... + d_N(z_N). Even sites are Normal (pathwise). Odd sites cycle through grouped
 Categorical with gumbel_softmax, straight_through and score_function, and Poisson (score function).
 

@@ -73,8 +73,9 @@ def pcg32_bits(seed, stream, count):
 
 
 def ppl_binarized(images):
-    """ppl's binarize() of the test set in examples/support/training.cpp: pixel by pixel, image after image,
-    u = (bits >> 8 + 1/2) 2^-24 from random_stream{20261127, 7}, and the pixel is 1 when u < intensity."""
+    """ppl's binarization of the test set (dynamic_binarization in include/ppl/data/transform.hpp,
+    applied once by the trainer): pixel by pixel, image after image, u = (bits >> 8 + 1/2) 2^-24
+    from random_stream{20261127, 7}, and the pixel is 1 when u < intensity."""
     bits = pcg32_bits(20261127, 7, images.numel())
     u = ((bits >> np.uint64(8)).astype(np.float64) + 0.5) * 2.0 ** -24
     return torch.from_numpy((u < images.numpy().astype(np.float64).reshape(-1)).reshape(images.shape).astype(np.float32))

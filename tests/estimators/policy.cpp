@@ -5,7 +5,7 @@
 
 using namespace ppl;
 
-// Defaults, one per family (SPEC section 4).
+// Defaults, one per family (the policy table of docs/estimators.md).
 static_assert(std::is_same_v<estimator_for<normal_family>, pathwise>);
 static_assert(std::is_same_v<estimator_for<logistic_family>, pathwise>);
 static_assert(std::is_same_v<estimator_for<laplace_family>, pathwise>);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The VAE example as a job of 2 processes (issue 13): a resume under mpirun is bit-identical, and
+# The VAE example as a job of 2 processes: a resume under mpirun is bit-identical, and
 # every failure ends the whole job with a clear error instead of a hang; bayesian_regression trains
 # as a job of 2 through the library's trainer.
 # Usage: mpi.sh <mpiexec> <vae binary> <bayesian_regression binary> <work dir>. OpenMPI's variables

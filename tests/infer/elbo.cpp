@@ -214,3 +214,25 @@ TEST_CASE("elbo: hard_samples scores the discrete model, the value straight_thro
     const double relaxed = soft.forward(batch, again, {.tau = 0.5}).neg_elbo;
     CHECK(relaxed != Approx(discrete));
 }
+
+TEST_CASE("elbo: a shape error names the user's layer and the observation or site it belongs to", "[infer][elbo]") {
+    random_stream init{3}, noise{4};
+    dense enc{16, 4, init, "enc"}, logvar{16, 5, init, "logvar"}, dec1{5, 8, init, "dec1"}, dec2{8, 16, init, "dec2"};
+    const Eigen::MatrixXf x = Eigen::MatrixXf::Zero(16, 6);
+    {
+        // the decoder's first layer expects 5 inputs, and z has 4
+        auto xs = data<"x">();
+        auto z = sample<"z">(normal(enc(xs), 1.0), std_normal());
+        auto objective = elbo(observe(bernoulli_logits(dec2(relu(dec1(z)))), xs));
+        CHECK_THROWS_WITH(objective.forward(x, noise),
+                          Catch::Contains("at layer 'dec1' (node 'affine'") && Catch::Contains("in the likelihood of observation 0") &&
+                              Catch::Contains("4x6"));
+    }
+    {
+        // q's location has 4 rows and its scale 5
+        auto xs = data<"x">();
+        auto z = sample<"z">(normal(enc(xs), exp(logvar(xs))), std_normal());
+        auto objective = elbo(observe(bernoulli_logits(dec2(relu(dec1(z)))), xs));
+        CHECK_THROWS_WITH(objective.forward(x, noise), Catch::Contains("in site 'z'"));
+    }
+}

@@ -16,8 +16,8 @@ struct mirrored_pair final : process_group {
     int broadcasts = 0, averages = 0;
     [[nodiscard]] int rank() const override { return 0; }
     [[nodiscard]] int size() const override { return 2; }
-    void broadcast_parameters() override { ++broadcasts; }
-    void average_gradients(std::span<baseline_state>) override { ++averages; }
+    void broadcast_parameters(std::span<parameter* const>) override { ++broadcasts; }
+    void average_gradients(std::span<parameter* const>, std::span<baseline_state>) override { ++averages; }
     [[nodiscard]] double mean(double value) const override { return value; }
     [[nodiscard]] std::vector<std::string> gather(const std::string& text) const override { return {text, text}; }
 };

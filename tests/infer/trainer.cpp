@@ -1,8 +1,10 @@
-// Tests include/ppl/infer/trainer.hpp: epoch lines, evaluation, bit-identical resume (with the
-// estimators' baselines and the iterate average), and its errors.
+// Tests include/ppl/infer/trainer.hpp: epoch lines, evaluation (the discrete model's bound), schedules,
+// data transforms, variance diagnostics, -log p(x), losses that are not ELBOs, generated data,
+// bit-identical resume (with the estimators' baselines, schedules and the iterate average), and its errors.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <ppl/ppl.hpp>
 #include <regex>
 #include <sstream>
@@ -160,4 +162,251 @@ TEST_CASE("trainer: bad settings and data are ppl::errors that say what is wrong
     const Eigen::MatrixXf short_y = r.y.leftCols(100);
     CHECK_THROWS_WITH(fit.run({{"x", r.x}, {"y", short_y}}, {{"x", r.x_test}, {"y", r.y_test}}, lines),
                       Catch::Contains("one column per data point"));
+}
+
+namespace {
+
+// A small categorical VAE: 3 groups of 4 classes on 16 binary pixels, relaxed (gumbel_softmax).
+struct small_cat_vae {
+    random_stream init{11};
+    dense enc{16, 12, init, "enc"}, dec{12, 16, init, "dec"};
+    auto model() {
+        auto xs = data<"x">();
+        auto c = sample<"c">(categorical(enc(xs), 3), uniform_categorical());
+        return observe(bernoulli_logits(dec(c)), xs);
+    }
+};
+
+Eigen::MatrixXf binary_pixels(Eigen::Index cols, std::uint64_t seed) {
+    random_stream rng{seed};
+    Eigen::MatrixXf x(16, cols);
+    for (Eigen::Index j = 0; j < cols; ++j)
+        for (Eigen::Index i = 0; i < 16; ++i) x(i, j) = rng.uniform() < ((i < 8) == (j % 2 == 0) ? 0.85 : 0.15) ? 1.0f : 0.0f;
+    return x;
+}
+
+// The schedules of the categorical VAE's tests: tau annealed every 3 steps, the KL weight over 2 epochs.
+trainer_options annealed(int epochs, const std::string& checkpoint = {}) {
+    return {.epochs = epochs,
+            .batch = 16,
+            .seed = 21,
+            .adam = {.lr = 0.01},
+            .checkpoint = checkpoint,
+            .progress = false,
+            .temperature = exponential_temperature{.initial = 1.0, .minimum = 0.3, .rate = 0.05, .every = 3},
+            .kl_warmup_epochs = 2};
+}
+
+}  // namespace
+
+TEST_CASE("trainer: a categorical VAE anneals tau and warms up the KL, and scores the discrete model", "[infer][trainer]") {
+    const Eigen::MatrixXf x = binary_pixels(96, 12), x_test = binary_pixels(40, 13);
+    small_cat_vae model;
+    auto objective = elbo(model.model());
+    const trainer_options options = annealed(4);
+    std::ostringstream lines;
+    const auto records = trainer{objective, options}.run({{"x", x}}, {{"x", x_test}}, lines);
+    REQUIRE(records.size() == 4);
+    const exponential_temperature schedule{.initial = 1.0, .minimum = 0.3, .rate = 0.05, .every = 3};
+    for (const auto& r : records) {
+        INFO("epoch " << r.epoch);
+        // tau is the schedule's value at the epoch's last step; 6 steps per epoch
+        REQUIRE(r.tau.has_value());
+        CHECK(*r.tau == schedule(r.steps - 1));
+        // the KL weight rises over the first 2 epochs (12 steps): the optimised value is below the -ELBO, then equal
+        // (the loss is the graph's float; the -ELBO its parts in double)
+        if (r.epoch <= 2) CHECK(r.train_loss < r.train_neg_elbo - 0.01);
+        else CHECK(std::abs(r.train_loss - r.train_neg_elbo) < 1e-6 * r.train_neg_elbo);
+        REQUIRE(r.test_neg_elbo_relaxed.has_value());
+        CHECK(r.test_neg_elbo != *r.test_neg_elbo_relaxed);
+    }
+    CHECK(*records.back().tau < *records.front().tau);
+    CHECK(std::regex_search(lines.str(), std::regex("\nepoch=4 train_neg_elbo=[0-9.]+ test_neg_elbo=[0-9.]+ test_neg_elbo_relaxed=[0-9.]+ tau=0[.][0-9]{4} seconds=")));
+
+    // test_neg_elbo is the hard-sample bound: exact one-hot samples, the epoch's own noise, chunks of one batch
+    auto scored = elbo(model.model());
+    random_stream noise{21 + 1000003ull * 4, 3};
+    double total = 0;
+    for (Eigen::Index first = 0; first < 40; first += 16) {
+        const Eigen::Index n = std::min<Eigen::Index>(16, 40 - first);
+        const Eigen::MatrixXf chunk = x_test.middleCols(first, n);
+        total += scored.forward(chunk, noise, {.tau = *records.back().tau, .hard_samples = true}).neg_elbo * double(n);
+    }
+    CHECK(records.back().test_neg_elbo == total / 40);
+}
+
+TEST_CASE("trainer: a broken and resumed categorical VAE equals an unbroken one, schedules included", "[infer][trainer]") {
+    const Eigen::MatrixXf x = binary_pixels(96, 14), x_test = binary_pixels(40, 15);
+    const std::string unbroken_file = temporary_file("cat_unbroken.ppl"), broken_file = temporary_file("cat_broken.ppl");
+    small_cat_vae a, b;
+    auto objective_a = elbo(a.model());
+    std::ostringstream lines_a, lines_b;
+    trainer{objective_a, annealed(4, unbroken_file)}.run({{"x", x}}, {{"x", x_test}}, lines_a);
+    {
+        auto objective = elbo(b.model());
+        trainer{objective, annealed(1, broken_file)}.run({{"x", x}}, {{"x", x_test}}, lines_b);  // stops inside the warm-up
+    }
+    auto objective_b = elbo(b.model());
+    trainer_options rest = annealed(4, broken_file);
+    rest.resume = true;
+    trainer{objective_b, rest}.run({{"x", x}}, {{"x", x_test}}, lines_b);
+    CHECK(without_seconds(lines_a.str()) == without_seconds(lines_b.str()));
+    CHECK(a.enc.weight.value == b.enc.weight.value);
+    CHECK(a.dec.bias.value == b.dec.bias.value);
+    const auto bytes = [](const std::string& file) {
+        std::ifstream in(file, std::ios::binary);
+        return std::string{std::istreambuf_iterator<char>(in), {}};
+    };
+    CHECK(bytes(unbroken_file) == bytes(broken_file));
+
+    // a resume with another schedule would not continue the unbroken run: refused
+    trainer_options other_tau = annealed(6, unbroken_file);
+    other_tau.resume = true;
+    other_tau.temperature = exponential_temperature{.initial = 2.0, .minimum = 0.3, .rate = 0.05, .every = 3};
+    CHECK_THROWS_WITH((trainer{objective_b, other_tau}), Catch::Contains("temperature schedule"));
+    trainer_options other_warmup = annealed(6, broken_file);
+    other_warmup.resume = true, other_warmup.kl_warmup_epochs = 0, other_warmup.kl_weight = [](std::int64_t) { return 0.5; };
+    std::ostringstream ignored;
+    trainer refused{objective_b, other_warmup};
+    CHECK_THROWS_WITH(refused.run({{"x", x}}, {{"x", x_test}}, ignored), Catch::Contains("KL warm-up"));
+}
+
+namespace {
+// Logistic regression on 2 features: a loss that is not an ELBO.
+struct logistic_regression {
+    parameter w{"w", 1, 2}, b{"b", 1, 1};
+    Eigen::MatrixXf x, y, x_test, y_test;
+    logistic_regression() {
+        random_stream rng{31};
+        const auto draw = [&](Eigen::Index n, Eigen::MatrixXf& xs, Eigen::MatrixXf& ys) {
+            xs.resize(2, n), ys.resize(1, n);
+            for (Eigen::Index j = 0; j < n; ++j) {
+                xs(0, j) = static_cast<float>(rng.normal()), xs(1, j) = static_cast<float>(rng.normal());
+                ys(0, j) = 2 * xs(0, j) - xs(1, j) + 0.3 * rng.normal() > 0 ? 1.0f : 0.0f;
+            }
+        };
+        draw(200, x, y);
+        draw(100, x_test, y_test);
+    }
+    // mean binary cross-entropy of sigmoid(w x + b) against y
+    auto loss() { return batch_mean(-column_sum(log_prob(bernoulli_logits(matmul(param(w), input<"x">()) + param(b)), input<"y">()))); }
+    double accuracy(const Eigen::MatrixXf& xs, const Eigen::MatrixXf& ys) const {
+        const Eigen::ArrayXXf logits = (w.value * xs).array() + b.value(0, 0);
+        return ((logits > 0).cast<float>() == ys.array()).cast<double>().mean();
+    }
+};
+}  // namespace
+
+TEST_CASE("trainer: a loss that is not an ELBO trains through minimize()", "[infer][trainer]") {
+    logistic_regression model;
+    auto objective = minimize(model.loss());
+    std::ostringstream lines;
+    trainer fit{objective, {.epochs = 25, .batch = 20, .seed = 2, .adam = {.lr = 0.05}, .progress = false,
+                            .evaluate = [&](epoch_record& r) { r.add("test_accuracy", model.accuracy(model.x_test, model.y_test)); }}};
+    const auto records = fit.run({{"x", model.x}, {"y", model.y}}, {{"x", model.x_test}, {"y", model.y_test}}, lines);
+    REQUIRE(records.size() == 25);
+    CHECK(records.back().train_loss < 0.5 * records.front().train_loss);
+    CHECK(records.back().test_neg_elbo < records.front().test_neg_elbo);
+    CHECK(model.accuracy(model.x_test, model.y_test) > 0.9);
+    CHECK(std::regex_search(lines.str(), std::regex("^epoch=1 train_loss=[0-9.e-]+ test_loss=[0-9.e-]+ test_accuracy=[0-9.]+ seconds=")));
+    CHECK(lines.str().find("neg_elbo") == std::string::npos);
+}
+
+TEST_CASE("trainer: data that does not fit the model fails when run starts, not after an epoch", "[infer][trainer]") {
+    const Eigen::MatrixXf x = binary_pixels(96, 16), x_short = binary_pixels(40, 17).topRows(15);
+    small_cat_vae model;
+    auto objective = elbo(model.model());
+    trainer fit{objective, annealed(2)};
+    std::ostringstream lines;
+    CHECK_THROWS_WITH(fit.run({{"x", x}}, {{"x", x_short}}, lines),
+                      Catch::Contains("test input 'x' has 15 rows and the training input 16"));
+    CHECK(fit.epochs_done() == 0);
+    CHECK(lines.str().empty());
+    CHECK(fit.optimiser().steps() == 0);
+}
+
+TEST_CASE("trainer: dynamic binarization, redrawn per epoch for training and once for the test set", "[infer][trainer]") {
+    // intensities 0.3 everywhere: with binary pixels every (x - 1/2)^2 is exactly 1/4
+    const Eigen::MatrixXf x = Eigen::MatrixXf::Constant(4, 64, 0.3f), x_test = Eigen::MatrixXf::Constant(4, 20, 0.3f);
+    parameter p{"p", 1, 1};
+    auto objective = minimize(batch_mean(column_sum(square(input<"x">() - 0.5))) + sum(square(param(p))));
+    trainer fit{objective, {.epochs = 2, .batch = 16, .progress = false, .transform = dynamic_binarization("x")}};
+    std::ostringstream lines;
+    const auto records = fit.run({{"x", x}}, {{"x", x_test}}, lines);
+    CHECK(records.back().train_loss == 1.0);  // 4 pixels of 1/4; p stays 0
+    CHECK(records.back().test_neg_elbo == 1.0);
+    Eigen::MatrixXf expected = x_test;
+    random_stream fixed{20261127, 7};
+    binarize(expected, expected, fixed);
+    CHECK(fit.test_input("x") == expected);  // the same whatever the run's seed
+    CHECK_THROWS_WITH((trainer{objective, {.transform = dynamic_binarization("pixels")}}.run({{"x", x}}, lines)),
+                      Catch::Contains("changes input 'pixels'"));
+}
+
+TEST_CASE("trainer: the gradient variance is measured without changing training; -log p(x) after the last epoch", "[infer][trainer]") {
+    const Eigen::MatrixXf x = binary_pixels(64, 18), x_test = binary_pixels(30, 19);
+    const auto run = [&](std::int64_t every) {
+        small_cat_vae model;
+        auto objective = elbo(model.model());
+        trainer_options options = annealed(2);
+        options.variance = {.every = every, .draws = 4, .parameters = {&model.enc.weight, &model.enc.bias}};
+        options.likelihood_samples = 8, options.likelihood_points = 20;
+        std::ostringstream lines;
+        trainer{objective, options}.run({{"x", x}}, {{"x", x_test}}, lines);
+        return without_seconds(lines.str());
+    };
+    const std::string plain = run(0), measured = run(3);
+    // 8 steps: measured before steps 0, 3 and 6
+    CHECK(std::regex_search(measured, std::regex("^grad_variance step=0 site=c estimator=gumbel_softmax value=[0-9.e-]+\n")));
+    CHECK(measured.find("grad_variance step=6 ") != std::string::npos);
+    CHECK(std::regex_replace(measured, std::regex("grad_variance [^\n]*\n"), "") == plain);
+    CHECK(std::regex_search(plain, std::regex("\ntest_neg_log_likelihood=[0-9.]+ samples=8 points=20\n")));
+}
+
+TEST_CASE("trainer: data drawn afresh each step, lines every N steps, and a resume", "[infer][trainer]") {
+    // y = 3 x + 1 from fresh x each step, by least squares
+    parameter a{"a", 1, 1}, b{"b", 1, 1};
+    auto objective = minimize(batch_mean(square(param(a) * input<"x">() + param(b) - input<"y">())));
+    const auto draw = [](std::vector<Eigen::MatrixXf>& in, Eigen::Index points, random_stream& rng) {
+        in[0].resize(1, points), in[1].resize(1, points);
+        for (Eigen::Index j = 0; j < points; ++j) in[0](0, j) = static_cast<float>(rng.normal()), in[1](0, j) = 3 * in[0](0, j) + 1;
+    };
+    const std::string file = temporary_file("generated.ppl");
+    std::ostringstream lines;
+    trainer fit{objective, {.batch = 8, .adam = {.lr = 0.1}, .checkpoint = file, .progress = false}};
+    const auto records = fit.run(generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 300, .steps_per_epoch = 140}, lines);
+    REQUIRE(records.size() == 3);
+    CHECK(records.back().steps == 300);
+    CHECK(std::regex_search(lines.str(), std::regex("^step=140 train_loss=[0-9.e-]+ seconds=[0-9.]+\nstep=280 [^\n]*\nstep=300 ")));
+    CHECK(std::abs(a.value(0, 0) - 3) < 0.05);
+    CHECK(std::abs(b.value(0, 0) - 1) < 0.05);
+
+    // 280 steps, then a resume to 300: the last 20 steps as in the unbroken run
+    const float a_unbroken = a.value(0, 0), b_unbroken = b.value(0, 0);
+    a.value.setZero(), b.value.setZero();
+    const std::string broken = temporary_file("generated_broken.ppl");
+    trainer{objective, {.batch = 8, .adam = {.lr = 0.1}, .checkpoint = broken, .progress = false}}.run(
+        generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 280, .steps_per_epoch = 140}, lines);
+    trainer{objective, {.batch = 8, .adam = {.lr = 0.1}, .checkpoint = broken, .resume = true, .progress = false}}.run(
+        generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 300, .steps_per_epoch = 140}, lines);
+    CHECK(a.value(0, 0) == a_unbroken);
+    CHECK(b.value(0, 0) == b_unbroken);
+}
+
+TEST_CASE("trainer: limit, threads, and a checkpoint of another model", "[infer][trainer]") {
+    const Eigen::MatrixXf x = binary_pixels(96, 20), x_test = binary_pixels(20, 21);
+    small_cat_vae model;
+    auto objective = elbo(model.model());
+    trainer_options options = annealed(1, temporary_file("limited.ppl"));
+    options.limit = 32, options.threads = 1;
+    trainer fit{objective, options};
+    std::ostringstream lines;
+    fit.run({{"x", x}}, {{"x", x_test}}, lines);
+    CHECK(fit.optimiser().steps() == 2);  // 32 of 96 points in batches of 16
+    // the regression's parameters are not the VAE's
+    regression r;
+    auto other = elbo(elbo_settings{.dataset_size = 120}, r.model());
+    CHECK_THROWS_WITH((trainer{other, {.checkpoint = options.checkpoint, .resume = true}}),
+                      Catch::Contains("holds the parameters {enc.weight enc.bias dec.weight dec.bias}"));
+    CHECK_THROWS_WITH((trainer{objective, {.likelihood_samples = 4}}.run({{"x", x}}, lines)), Catch::Contains("needs a test set"));
 }

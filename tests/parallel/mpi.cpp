@@ -72,7 +72,7 @@ TEST_CASE("trainer with an mpi_process_group: 2 processes train like one process
     autoencoder alone_model{40}, shared_model{40 + static_cast<std::uint64_t>(world().rank())};
     auto alone = alone_model.objective();
     auto shared = shared_model.objective();
-    mpi_process_group processes{world(), shared.parameters()};
+    mpi_process_group processes{world()};
     std::ostringstream alone_lines, shared_lines;
     trainer alone_fit{alone, {.epochs = 3, .batch = 16, .seed = 4, .adam = {.lr = 1e-2}, .progress = false}};
     trainer shared_fit{shared, {.epochs = 3, .batch = 16, .seed = 4, .adam = {.lr = 1e-2}, .progress = false, .processes = &processes}};
@@ -101,7 +101,7 @@ TEST_CASE("trainer with an mpi_process_group: a resume on 2 processes is bit-ide
     const auto train = [&](const std::string& file, int epochs, bool resume) {
         autoencoder model{50};
         auto objective = model.objective();
-        mpi_process_group processes{world(), objective.parameters()};
+        mpi_process_group processes{world()};
         std::ostringstream lines;
         trainer fit{objective, {.epochs = epochs, .batch = 16, .seed = 6, .checkpoint = file, .resume = resume, .progress = false,
                                 .processes = &processes}};
@@ -128,7 +128,7 @@ TEST_CASE("trainer with an mpi_process_group: a resume on 2 processes is bit-ide
 TEST_CASE("trainer with an mpi_process_group: a batch the processes cannot share is an error before training", "[parallel][mpi]") {
     autoencoder model{60};
     auto objective = model.objective();
-    mpi_process_group processes{world(), objective.parameters()};
+    mpi_process_group processes{world()};
     CHECK_THROWS_WITH((trainer{objective, {.batch = 15, .processes = &processes}}),
                       Catch::Contains("does not split evenly over 2 processes") && Catch::Contains("e.g. 16"));
 }

@@ -401,10 +401,68 @@ private:
                                                  : slot_kind::other)...};
     }(slots{});
 
-    static std::string describe_slot(std::size_t i) {
-        const std::string_view let_name = sched::enclosing_let_name(i);
-        return detail::message("'", slot_names[i], "'", let_name.empty() ? "" : " in let \"", let_name,
-                               let_name.empty() ? "" : "\"", " (node ", i + 1, " of ", slot_count, ")");
+    // Per slot and operand: true when the operand is a parameter (the layer an error names).
+    template <std::size_t I>
+    static constexpr auto parameter_operands_of() {
+        std::array<bool, max_arity> row{};
+        if constexpr (is_expr_v<node_type<I>>) {
+            [&]<std::size_t... K>(std::index_sequence<K...>) {
+                ((row[K] = is_parameter_leaf_v<node_type<sched::template storage_of<sched::template operand_slot<I, K>()>()>>), ...);
+            }(std::make_index_sequence<node_traits<node_type<I>>::arity>{});
+        }
+        return row;
+    }
+    static constexpr auto parameter_operands = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::array<bool, max_arity>, slot_count>{parameter_operands_of<I>()...};
+    }(slots{});
+
+    // Per unit: true when its let carries a recipe (a random site keeps its distributions).
+    template <class N>
+    static constexpr bool carries_info() {
+        if constexpr (is_let_v<N>) return !std::is_same_v<typename N::info_type, no_info>;
+        else return false;
+    }
+    static constexpr auto unit_is_site = []<std::size_t... K>(std::index_sequence<K...>) {
+        return std::array<bool, sched::unit_count>{carries_info<node_type<sched::base[K + 1] - 1>>()...};
+    }(std::make_index_sequence<sched::unit_count>{});
+
+    // The user's name for what slot i computes: the layer whose parameters it reads ("dec1" of
+    // dec1.weight and dec1.bias), or the one parameter it reads; empty when it reads none.
+    std::string layer_of(std::size_t i) {
+        std::vector<std::string_view> names;
+        for (std::size_t k = 0; k < max_arity; ++k)
+            if (parameter_operands[i][k]) names.push_back(parameter_at(places[i][1 + k]).name);
+        if (names.empty()) return {};
+        if (names.size() == 1) return detail::message("parameter '", names[0], "'");
+        const std::string_view layer = names[0].substr(0, names[0].rfind('.'));
+        for (std::string_view n : names)
+            if (n.rfind('.') == std::string_view::npos || n.substr(0, n.rfind('.')) != layer) return detail::message("parameter '", names[0], "'");
+        return detail::message("layer '", layer, "'");
+    }
+
+    // Where slot i sits, in the words of the model: the site, the observation's likelihood or the
+    // KL term it belongs to, else the let it sits in.
+    static std::string place_of(std::size_t i) {
+        const std::string_view let = sched::enclosing_let_name(i);
+        if (let.empty()) return {};
+        if (unit_is_site[sched::unit_of[i]]) return detail::message(" in site '", let, "'");
+        if (let.starts_with("elbo:nll") && let.size() > 8) return detail::message(" in the likelihood of observation ", let.substr(8));
+        if (let == "elbo:nll") return " in the likelihoods";
+        if (let.starts_with("elbo:kl.")) return detail::message(" in the KL term of site '", let.substr(8), "'");
+        if (let == "elbo:kl" || let == "elbo:kl_global") return " in the KL terms";
+        if (let == "iwae:log_w") return " in the importance weights";
+        // a site's shared parameter ("z.loc"): the site's q
+        const std::size_t dot = let.rfind('.');
+        if (dot != std::string_view::npos && sched::find_let(let.substr(0, dot)) < sched::unit_count &&
+            unit_is_site[sched::find_let(let.substr(0, dot))])
+            return detail::message(" in parameter '", let.substr(dot + 1), "' of site '", let.substr(0, dot), "'");
+        return detail::message(" in let \"", let, "\"");
+    }
+
+    std::string describe_slot(std::size_t i) {
+        const std::string layer = layer_of(i);
+        if (layer.empty()) return detail::message("node '", slot_names[i], "' (", i + 1, " of ", slot_count, ")", place_of(i));
+        return detail::message(layer, " (node '", slot_names[i], "', ", i + 1, " of ", slot_count, ")", place_of(i));
     }
 
     buffers_type buffers() {
@@ -444,7 +502,7 @@ private:
             try {
                 bind_rules[i](b, places[i].data());
             } catch (const error& e) {
-                fail("at node ", describe_slot(i), ": ", std::string_view(e.what()).substr(5));
+                fail("at ", describe_slot(i), ": ", std::string_view(e.what()).substr(5));
             }
         }
         if (shapes_[root_slot] != shape{1, 1})
@@ -458,7 +516,7 @@ private:
         for (std::size_t i = 0; i < slot_count; ++i) {
             if (slot_kinds[i] == slot_kind::computed && !values_[i].allFinite())
                 fail("the loss is not finite; the first non-finite value (", first_non_finite(values_[i]),
-                     ") appears at node ", describe_slot(i));
+                     ") appears at ", describe_slot(i));
             if (slot_kinds[i] == slot_kind::input) {
                 const binding& in = bindings_[find_input(slot_inputs[i])];
                 const input_map v(in.data, in.rows, in.cols, Eigen::OuterStride<>(in.stride));

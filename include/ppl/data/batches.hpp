@@ -23,7 +23,10 @@ public:
 
     /// Several inputs with the same columns: batches({X, Y}, 128); input(k) is input k's batch.
     batches(std::initializer_list<std::reference_wrapper<const Eigen::MatrixXf>> inputs, Eigen::Index batch)
-        : batch_(batch) {
+        : batches(std::vector(inputs), batch) {}
+
+    /// Several inputs, listed at run time.
+    batches(const std::vector<std::reference_wrapper<const Eigen::MatrixXf>>& inputs, Eigen::Index batch) : batch_(batch) {
         if (inputs.size() == 0) fail("batches needs at least one input");
         for (const Eigen::MatrixXf& in : inputs) {
             data_.push_back(&in);

@@ -1,5 +1,5 @@
 #pragma once
-// The estimator-selection policy: SPEC section 4's table, written as code.
+// The estimator-selection policy: the table of docs/estimators.md, written as code.
 //
 // | family                                       | default                        | legal overrides            |
 // |----------------------------------------------|--------------------------------|----------------------------|

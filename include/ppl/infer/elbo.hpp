@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cmath>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -394,6 +395,12 @@ private:
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
 
 public:
+    /// Named inputs held elsewhere (a driver that builds the list at run time, such as trainer).
+    using input_span = std::span<const basic_named_input<scalar>>;
+
+    /// True when some site is relaxed (gumbel_softmax, straight_through): it reads the step's tau.
+    static constexpr bool reads_temperature = detail::any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
+
     /// True when some site is relaxed with soft samples (gumbel_softmax): its training value is the
     /// relaxed bound, and step_options::hard_samples changes what forward() computes.
     static constexpr bool has_soft_sites =
@@ -406,7 +413,7 @@ public:
     static constexpr bool has_antithetic_sites = detail::any_site(sites_type{}, []<class E>() { return is_antithetic_v<E>; });
 
     explicit elbo_objective(elbo_settings settings, Observations... observed)
-        : settings_(settings), graph_(build(std::tuple<Observations...>{std::move(observed)...}, states_.data())) {
+        : settings_(settings), observed_{std::move(observed)...}, graph_(build(observed_, states_.data())) {
         // checked here, not in the class body, where a failure would also hide the constructor
         static_assert(is_input_v<data_input>,
                       "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
@@ -449,6 +456,10 @@ public:
     /// data point each (the columns of X and Y belong together).
     template <class Noise>
     step_result value_and_grad(named_inputs inputs, Noise& noise, step_options options = {}) {
+        return value_and_grad(detail::as_span(inputs), noise, options);
+    }
+    template <class Noise>
+    step_result value_and_grad(input_span inputs, Noise& noise, step_options options = {}) {
         return backward_after(forward(inputs, noise, options));
     }
 
@@ -465,6 +476,10 @@ public:
     /// train_step with several inputs bound by name (see value_and_grad).
     template <class Noise, class Optimiser>
     step_result train_step(named_inputs inputs, Noise& noise, Optimiser& optimiser, step_options options = {}) {
+        return train_step(detail::as_span(inputs), noise, optimiser, options);
+    }
+    template <class Noise, class Optimiser>
+    step_result train_step(input_span inputs, Noise& noise, Optimiser& optimiser, step_options options = {}) {
         const step_result r = forward(inputs, noise, options);
         optimiser.begin_step();
         return backward_after(r, [&optimiser](auto& p) { optimiser.update(p); });
@@ -482,6 +497,10 @@ public:
     /// The forward pass only, with several inputs bound by name (see value_and_grad).
     template <class Noise>
     step_result forward(named_inputs inputs, Noise& noise, step_options options = {}) {
+        return forward(detail::as_span(inputs), noise, options);
+    }
+    template <class Noise>
+    step_result forward(input_span inputs, Noise& noise, step_options options = {}) {
         set_options(options);
         const Eigen::Index points = detail::bind_named_inputs(graph_, inputs, settings_.samples * column_blocks, named_buffers_);
         bind_settings(points);
@@ -493,6 +512,9 @@ public:
 
     /// The underlying graph (for reading let values, e.g. loss_graph().value<"z">()).
     [[nodiscard]] graph_type& loss_graph() { return graph_; }
+
+    /// The observations the objective was built from (e.g. to score the same model with iwae).
+    [[nodiscard]] const std::tuple<Observations...>& observations() const { return observed_; }
 
     /// The baselines' state, one per site (used by score-function sites).
     [[nodiscard]] std::array<baseline_state, site_count>& baselines() { return states_; }
@@ -620,6 +642,7 @@ private:
 
     elbo_settings settings_;
     std::array<baseline_state, site_count> states_{};
+    std::tuple<Observations...> observed_;
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), beta_ = matrix::Ones(1, 1), hard_ = matrix::Zero(1, 1), replicated_;
     matrix global_weight_ = matrix::Ones(1, 1);  // 1/N for the global sites' KL terms
@@ -639,7 +662,7 @@ template <class... Observations>
     return elbo_objective<Observations...>(settings, std::move(observed)...);
 }
 
-/// The SPEC section 8 site lines of an objective.
+/// One line per random site of an objective: site=<name> dist=<family> estimator=<e> kl=<analytic|monte_carlo>.
 template <class Objective>
 [[nodiscard]] std::string describe(const Objective& objective) {
     return objective.describe();

@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cmath>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -101,10 +102,15 @@ private:
     }
 
 public:
+    /// Named inputs held elsewhere (a driver that builds the list at run time, such as trainer).
+    using input_span = std::span<const basic_named_input<scalar>>;
+    /// True when some site is relaxed; the bound scores it with exact samples, so tau is not read.
+    static constexpr bool reads_temperature = false;
+
     /// K samples of every site per data point (K >= 1).
     iwae_objective(Eigen::Index samples, Observations... observed)
         : samples_(samples > 0 ? samples : fail_samples(samples)),
-          graph_(build(std::tuple<Observations...>{std::move(observed)...}, samples_)) {
+          observed_{std::move(observed)...}, graph_(build(observed_, samples_)) {
         static_assert(is_input_v<data_input>,
                       "ppl: the first observation's data must be an input, e.g. observe(px, data<\"x\">()).");
         static_assert(filter_t<detail::is_global_site, sites_type>::size == 0,
@@ -131,14 +137,28 @@ public:
     /// The forward pass with several inputs bound by name, e.g. forward({{"x", X}, {"c", C}}, noise).
     template <class Noise>
     step_result forward(named_inputs inputs, Noise& noise) {
+        return forward(detail::as_span(inputs), noise);
+    }
+    template <class Noise>
+    step_result forward(input_span inputs, Noise& noise) {
         bind_settings();
         detail::bind_named_inputs(graph_, inputs, samples_, named_buffers_);
         return run(noise);
+    }
+    /// forward with a step's settings, for drivers shared with elbo(): the bound always scores exact
+    /// samples, so the settings change nothing.
+    template <class Noise>
+    step_result forward(input_span inputs, Noise& noise, step_options) {
+        return forward(inputs, noise);
     }
 
     /// One training step on -L_K with several inputs bound by name (see forward).
     template <class Noise>
     step_result value_and_grad(named_inputs inputs, Noise& noise, step_options options = {}) {
+        return value_and_grad(detail::as_span(inputs), noise, options);
+    }
+    template <class Noise>
+    step_result value_and_grad(input_span inputs, Noise& noise, step_options options = {}) {
         check_trainable();
         if (options.beta != 1.0) fail("iwae has no KL weight to anneal; beta is ", options.beta, " but must be 1");
         const step_result r = forward(inputs, noise);
@@ -166,6 +186,10 @@ public:
     /// train_step with several inputs bound by name.
     template <class Noise, class Optimiser>
     step_result train_step(named_inputs inputs, Noise& noise, Optimiser& optimiser, step_options options = {}) {
+        return train_step(detail::as_span(inputs), noise, optimiser, options);
+    }
+    template <class Noise, class Optimiser>
+    step_result train_step(input_span inputs, Noise& noise, Optimiser& optimiser, step_options options = {}) {
         check_trainable();
         if (options.beta != 1.0) fail("iwae has no KL weight to anneal; beta is ", options.beta, " but must be 1");
         return backward_fused(forward(inputs, noise), optimiser);
@@ -222,6 +246,9 @@ public:
     /// The underlying graph (for reading let values, e.g. loss_graph().value<"iwae:log_w">()).
     [[nodiscard]] graph_type& loss_graph() { return graph_; }
 
+    /// The observations the objective was built from.
+    [[nodiscard]] const std::tuple<Observations...>& observations() const { return observed_; }
+
     /// One line per random site: site=<name> dist=<family> estimator=<...> kl=monte_carlo
     /// (the bound weighs each sample by p(z) / q(z), never by a closed-form KL).
     [[nodiscard]] std::string describe() const { return detail::describe_sites(sites_type{}, true); }
@@ -234,6 +261,7 @@ private:
     Eigen::Index samples_;
     std::array<baseline_state, 0> no_baselines_{};
     matrix rebar_control_ = matrix::Ones(1, 3);
+    std::tuple<Observations...> observed_;
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), hard_ = matrix::Ones(1, 1), replicated_;
     std::vector<matrix> named_buffers_;  // the named inputs' K copies

@@ -2,6 +2,7 @@
 // Several data inputs of one step, by name: {{"x", X}, {"y", Y}}.
 #include <Eigen/Core>
 #include <initializer_list>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -29,7 +30,7 @@ inline bool objective_input(std::string_view name) {
 // column count. With several copies of the batch per step, each input is replicated into its own
 // buffer (allocated once). Returns the number of data points.
 template <class Graph, class Matrix>
-Eigen::Index bind_named_inputs(Graph& graph, std::initializer_list<basic_named_input<typename Graph::scalar>> inputs,
+Eigen::Index bind_named_inputs(Graph& graph, std::span<const basic_named_input<typename Graph::scalar>> inputs,
                                Eigen::Index copies, std::vector<Matrix>& buffers) {
     if (inputs.size() == 0) fail("a step needs its data: pass at least the observed input");
     const Eigen::Index points = inputs.begin()->data.cols();
@@ -61,6 +62,12 @@ Eigen::Index bind_named_inputs(Graph& graph, std::initializer_list<basic_named_i
         ++k;
     }
     return points;
+}
+
+// A braced list of named inputs as the span the objectives take.
+template <class Scalar>
+std::span<const basic_named_input<Scalar>> as_span(std::initializer_list<basic_named_input<Scalar>> inputs) {
+    return {inputs.begin(), inputs.size()};
 }
 
 }  // namespace detail

@@ -1,6 +1,9 @@
 #pragma once
 // The processes of a data-parallel run, as the library's training loop sees them. The interface
 // knows nothing of the transport: ppl/parallel/mpi.hpp implements it over MPI.
+#include <cstdlib>
+#include <exception>
+#include <iostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -8,22 +11,24 @@
 #include "ppl/core/error.hpp"
 #include "ppl/estimators/score_function.hpp"
 #include "ppl/nn/checkpoint.hpp"
+#include "ppl/nn/parameter.hpp"
 
 namespace ppl {
 
 /// Processes that train one model together (trainer_options::processes). Each holds the whole
 /// model and takes 1/size of every batch; averaging the gradients, g <- (1/N) sum_r g_r, before
 /// the optimiser's step keeps the copies identical, since the mean of N per-process batch means is
-/// the global batch mean.
+/// the global batch mean. A group is the job's processes, not one model's: every call names the
+/// parameters it acts on.
 class process_group {
 public:
     virtual ~process_group() = default;
     [[nodiscard]] virtual int rank() const = 0;
     [[nodiscard]] virtual int size() const = 0;
-    /// Rank 0's parameter values on every process.
-    virtual void broadcast_parameters() = 0;
+    /// Rank 0's values of `params` on every process.
+    virtual void broadcast_parameters(std::span<parameter* const> params) = 0;
     /// Every parameter's gradient, and every estimator's adaptive state, becomes its mean over the processes.
-    virtual void average_gradients(std::span<baseline_state> states) = 0;
+    virtual void average_gradients(std::span<parameter* const> params, std::span<baseline_state> states) = 0;
     /// The mean over the processes of one number per process, on every process.
     [[nodiscard]] virtual double mean(double value) const = 0;
     /// Every process's text in rank order on rank 0; an empty list elsewhere.
@@ -48,6 +53,31 @@ inline void store_process_streams(checkpoint& c, const std::string& key, const s
         fail("the checkpoint was written by a run of ", written_by, " processes and this run has ", size,
              "; resume it with as many (mpirun -np ", written_by, "), since each process's noise stream continues from it");
     return c.value(rank == 0 ? key : key + ".rank" + std::to_string(rank));
+}
+
+/// True when mpirun (OpenMPI's, or a PMI launcher) started this process.
+[[nodiscard]] inline bool launched_by_mpirun() {
+    return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr ||
+           std::getenv("PMIX_RANK") != nullptr;
+}
+
+/// Runs a program's body as one process: body(nullptr), the process group a trainer takes when it
+/// trains alone. A ppl::error becomes `error: <message>` on standard error and exit status 1.
+/// Under mpirun it refuses to start, since N copies of one run would write the same files: a
+/// program built with MPI calls run_with_mpi (ppl/parallel/mpi.hpp) instead.
+template <class Body>
+int run_alone(Body&& body) {
+    if (launched_by_mpirun()) {
+        std::cerr << "error: this program was built without MPI (CMake option PPL_WITH_MPI needs libopenmpi-dev); run it "
+                     "without mpirun, or rebuild it with MPI\n";
+        return 1;
+    }
+    try {
+        return body(static_cast<process_group*>(nullptr));
+    } catch (const error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+    }
+    return 1;
 }
 
 }  // namespace ppl

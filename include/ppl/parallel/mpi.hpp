@@ -6,10 +6,13 @@
 #include <mpi.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
+#include <iostream>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -103,10 +106,7 @@ public:
 
     /// True when mpirun started this process (OpenMPI's, or a PMI launcher's, variables are set).
     /// A program can then make an mpi_world, and otherwise run as one process without MPI at all.
-    [[nodiscard]] static bool launched_by_mpirun() {
-        return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr ||
-               std::getenv("PMIX_RANK") != nullptr;
-    }
+    [[nodiscard]] static bool launched_by_mpirun() { return ppl::launched_by_mpirun(); }
 
     /// The columns of a global batch of `global` that this rank takes: [first, first + count).
     /// Every rank takes global / size columns; a batch the ranks cannot share equally is an error,
@@ -214,25 +214,59 @@ private:
 
 /// The processes of an mpi_world as the library's trainer sees them (trainer_options::processes):
 ///   ppl::mpi_world world{argc, argv};
-///   ppl::mpi_process_group processes{world, objective.parameters()};
+///   ppl::mpi_process_group processes{world};
 ///   ppl::trainer fit{objective, {.batch = 128, .processes = &processes}};
+/// It keeps one exchange buffer for the parameters it last averaged (allocated once per model).
 class mpi_process_group final : public process_group {
 public:
-    mpi_process_group(const mpi_world& world, std::vector<basic_parameter<float>*> params)
-        : world_(world), replicas_(world, std::move(params)) {}
+    explicit mpi_process_group(const mpi_world& world) : world_(world) {}
     [[nodiscard]] int rank() const override { return world_.rank(); }
     [[nodiscard]] int size() const override { return world_.size(); }
-    void broadcast_parameters() override { replicas_.broadcast_parameters(); }
-    void average_gradients(std::span<baseline_state> states) override {
-        replicas_.average_gradients();
-        replicas_.average_estimator_state(states);
+    void broadcast_parameters(std::span<parameter* const> params) override { replicas(params).broadcast_parameters(); }
+    void average_gradients(std::span<parameter* const> params, std::span<baseline_state> states) override {
+        auto& r = replicas(params);
+        r.average_gradients();
+        r.average_estimator_state(states);
     }
     [[nodiscard]] double mean(double value) const override { return world_.sum(value) / world_.size(); }
     [[nodiscard]] std::vector<std::string> gather(const std::string& text) const override { return world_.gather(text); }
 
 private:
+    data_parallel<float>& replicas(std::span<parameter* const> params) {
+        if (!replicas_ || !std::equal(params.begin(), params.end(), params_.begin(), params_.end())) {
+            params_.assign(params.begin(), params.end());
+            replicas_.emplace(world_, params_);
+        }
+        return *replicas_;
+    }
+
     const mpi_world& world_;
-    data_parallel<float> replicas_;
+    std::vector<parameter*> params_;
+    std::optional<data_parallel<float>> replicas_;
 };
+
+/// Runs a program's body as one job of the processes mpirun started: body(processes), with an
+/// mpi_process_group when mpirun started N > 1 processes, else body(nullptr) without starting MPI.
+/// A ppl::error on one process prints `error (process r of N): <message>` and ends the whole job
+/// (the others would otherwise wait for it at their next collective); alone, it prints
+/// `error: <message>` and returns 1.
+template <class Body>
+int run_with_mpi(Body&& body) {
+    if (!launched_by_mpirun()) return run_alone(std::forward<Body>(body));
+    int argc = 0;
+    char** argv = nullptr;
+    mpi_world world{argc, argv};
+    mpi_process_group processes{world};
+    try {
+        return body(world.size() > 1 ? static_cast<process_group*>(&processes) : nullptr);
+    } catch (const error& e) {
+        if (world.size() == 1) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        }
+        std::cerr << "error (process " << world.rank() << " of " << world.size() << "): " << e.what() << "\n";
+        world.abort(1);
+    }
+}
 
 }  // namespace ppl

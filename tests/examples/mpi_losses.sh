@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The examples with a training loop of their own (l0_mlp, sort_numbers) as jobs of 2 processes
-# (issue 13): a resume under mpirun is bit-identical, a batch the processes cannot share is refused,
-# and only rank 0 reports. Usage: mpi_own_loops.sh <mpiexec> <l0_mlp> <sort_numbers> <work dir>.
+# The examples whose objective is not an ELBO (l0_mlp, sort_numbers) as jobs of 2 processes: a
+# resume under mpirun is bit-identical, a batch the processes cannot share is refused, and only
+# rank 0 reports. Usage: mpi_losses.sh <mpiexec> <l0_mlp> <sort_numbers> <work dir>.
 # OpenMPI's variables (root, oversubscription) come from the test's environment.
 set -euo pipefail
 mpiexec=$1 l0_mlp=$2 sort_numbers=$3 work=$4
