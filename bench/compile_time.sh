@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compile-time benchmark (targets in docs/benchmarks.md): wall time and peak memory of compiling
 #  - generated models with 1, 2, 4, 8 and 16 random sites (bench/compile/generate_model.py), and
-#  - examples/vae.cpp,
+#  - examples/vae.cpp, as the examples build it (PPL_SEPARATE_COMPILATION: ppl's model-independent
+#    functions compiled once, in the examples' support library) and header-only,
 # each alone in one translation unit, with g++ -O2 (the flags CMake gives ppl's own programs) and clang++ -O2.
 # Usage: bench/compile_time.sh [--sites "1 2 4 8 16"] [--compilers "g++ clang++"] [--limit SECONDS]
 #                              [--repeat N] [--csv FILE] [--label NAME]
@@ -60,5 +61,10 @@ for compiler in $compilers; do
     python3 bench/compile/generate_model.py "$n" --main > "$work/sites_$n.cpp"
     compile "$compiler" "sites_$n" "$n" "$work/sites_$n.cpp"
   done
+  # as the examples are built: ppl's model-independent functions compiled once, in the support library
+  flags+=(-DPPL_SEPARATE_COMPILATION)
   compile "$compiler" examples/vae.cpp 1 examples/vae.cpp
+  unset 'flags[${#flags[@]}-1]'
+  # as a program that includes ppl header-only would compile it
+  compile "$compiler" "examples/vae.cpp header-only" 1 examples/vae.cpp
 done

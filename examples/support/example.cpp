@@ -1,4 +1,8 @@
-// The examples' command line, pictures and main's frame (see example.hpp), compiled once.
+// The examples' command line, pictures and main's frame (see example.hpp), compiled once, and
+// ppl's model-independent functions for every example (the examples build with
+// PPL_SEPARATE_COMPILATION, see ppl/core/compilation.hpp).
+#include <ppl/separate_compilation.hpp>
+
 #include "support/example.hpp"
 
 #include <png.h>
@@ -17,7 +21,7 @@
 namespace ppl::examples {
 
 command_line::command_line(const std::string& description, settings& s, unsigned groups)
-    : app_(std::make_unique<CLI::App>(description)), settings_(s) {
+    : app_(std::make_unique<CLI::App>(description)) {
     s.groups = groups;
     CLI::App& app = *app_;
     trainer_options& t = s.trainer;
@@ -27,7 +31,7 @@ command_line::command_line(const std::string& description, settings& s, unsigned
         app.add_option("--seed", t.seed, "Seed for initialisation, shuffling and noise");
         app.add_option("--threads", t.threads, "Threads of the matrix products and loops")->check(CLI::PositiveNumber);
         app.add_option("--lr", t.adam.lr, "Adam learning rate");
-        app.add_option("--out", s.out, "Folder for the pictures and the checkpoint");
+        app.add_option("--out", s.out, "Folder for the program's outputs (pictures, tables) and the checkpoint");
         app.add_flag("--resume", t.resume, "Continue from the checkpoint in --out");
     }
     if (groups & data_flags) {
@@ -53,8 +57,9 @@ command_line::command_line(const std::string& description, settings& s, unsigned
                      "Dynamically binarized data: each pixel ~ Bernoulli(intensity), redrawn each epoch for training, "
                      "the test set binarized once with a fixed seed");
     if (groups & temperature_flags) {
-        app.add_option("--tau0", s.temperature.initial, "Initial temperature");
-        app.add_option("--tau-min", s.temperature.minimum, "Smallest temperature");
+        // (rebar and relax learn their own temperature; the others read none)
+        app.add_option("--tau0", s.temperature.initial, "Initial temperature of gumbel_softmax and straight_through");
+        app.add_option("--tau-min", s.temperature.minimum, "Smallest temperature of gumbel_softmax and straight_through");
         app.add_option("--anneal-rate", s.temperature.rate, "r in tau = max(tau_min, tau0 exp(-r step))");
         app.add_option("--anneal-every", s.temperature.every, "Steps between temperature updates");
     }

@@ -67,7 +67,6 @@ public:
 
 private:
     std::unique_ptr<CLI::App> app_;
-    settings& settings_;
 };
 
 /// main's frame: body(processes) under mpirun as one job of N processes (when built with MPI),

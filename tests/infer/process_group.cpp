@@ -58,6 +58,15 @@ TEST_CASE("store_process_streams and process_stream: one stream per process, and
     CHECK_THROWS_WITH(process_stream(single, "rng.noise", 0, 2), Catch::Contains("written by a run of 1 processes"));
 }
 
+TEST_CASE("run_alone: the body's status, an error's message and status 1, and a refusal under mpirun", "[infer][processes]") {
+    CHECK(run_alone([](process_group* processes) { return processes == nullptr ? 7 : 0; }) == 7);
+    CHECK(run_alone([](process_group*) -> int { fail("bad input"); }) == 1);
+    CHECK(run_alone([](process_group*) -> int { throw std::runtime_error("no such folder"); }) == 1);
+    ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+    CHECK(run_alone([](process_group*) { return 0; }) == 1);
+    ::unsetenv("OMPI_COMM_WORLD_SIZE");
+}
+
 TEST_CASE("trainer with a process group: broadcasts once, averages every step, checkpoints every stream", "[infer][processes]") {
     const Eigen::MatrixXf x = binary(40), x_test = binary(10);
     const auto dir = std::filesystem::temp_directory_path() / "ppl_process_group_test";

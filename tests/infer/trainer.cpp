@@ -381,14 +381,18 @@ TEST_CASE("trainer: data drawn afresh each step, lines every N steps, and a resu
     CHECK(std::abs(a.value(0, 0) - 3) < 0.05);
     CHECK(std::abs(b.value(0, 0) - 1) < 0.05);
 
-    // 280 steps, then a resume to 300: the last 20 steps as in the unbroken run
+    // 210 steps (inside the second epoch), then a resume to 300: the lines and numbers of the unbroken run
     const float a_unbroken = a.value(0, 0), b_unbroken = b.value(0, 0);
     a.value.setZero(), b.value.setZero();
     const std::string broken = temporary_file("generated_broken.ppl");
+    std::ostringstream broken_lines;
     trainer{objective, {.batch = 8, .adam = {.lr = 0.1}, .checkpoint = broken, .progress = false}}.run(
-        generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 280, .steps_per_epoch = 140}, lines);
-    trainer{objective, {.batch = 8, .adam = {.lr = 0.1}, .checkpoint = broken, .resume = true, .progress = false}}.run(
-        generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 300, .steps_per_epoch = 140}, lines);
+        generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 210, .steps_per_epoch = 140}, broken_lines);
+    const auto resumed = trainer{objective, {.batch = 8, .adam = {.lr = 0.1}, .checkpoint = broken, .resume = true, .progress = false}}.run(
+        generated_data{.inputs = {"x", "y"}, .draw = draw, .steps = 300, .steps_per_epoch = 140}, broken_lines);
+    REQUIRE(resumed.size() == 2);
+    CHECK(resumed[0].steps == 280);  // the epoch ends where the unbroken run's did
+    CHECK(std::regex_search(broken_lines.str(), std::regex("^step=140 [^\n]*\nstep=210 [^\n]*\nstep=280 [^\n]*\nstep=300 ")));
     CHECK(a.value(0, 0) == a_unbroken);
     CHECK(b.value(0, 0) == b_unbroken);
 }
@@ -409,4 +413,10 @@ TEST_CASE("trainer: limit, threads, and a checkpoint of another model", "[infer]
     CHECK_THROWS_WITH((trainer{other, {.checkpoint = options.checkpoint, .resume = true}}),
                       Catch::Contains("holds the parameters {enc.weight enc.bias dec.weight dec.bias}"));
     CHECK_THROWS_WITH((trainer{objective, {.likelihood_samples = 4}}.run({{"x", x}}, lines)), Catch::Contains("needs a test set"));
+    // a KL warm-up needs an ELBO's KL terms
+    random_stream init{8};
+    dense enc{16, 3, init, "enc"}, dec{3, 16, init, "dec"};
+    auto xs = data<"x">();
+    auto bound = iwae(2, observe(bernoulli_logits(dec(sample<"z">(normal(enc(xs), 0.5), std_normal()))), xs));
+    CHECK_THROWS_WITH((trainer{bound, {.kl_warmup_epochs = 1}}), Catch::Contains("no KL term to weigh"));
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ppl/core/compilation.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/data/idx.hpp"
 
@@ -21,7 +22,10 @@ struct fashion_mnist {
 
 /// Loads Fashion-MNIST from `dir`. A missing folder or file, a truncated or corrupt file, or a
 /// count that differs between images and labels raises ppl::error naming the file.
-inline fashion_mnist load_fashion_mnist(const std::string& dir = fashion_mnist_default_dir) {
+PPL_INLINE fashion_mnist load_fashion_mnist(const std::string& dir = fashion_mnist_default_dir);
+
+#if PPL_DEFINITIONS
+PPL_INLINE fashion_mnist load_fashion_mnist(const std::string& dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
         fail("data directory '", dir, "' does not exist (install Debian's dataset-fashion-mnist, or pass --data DIR)");
@@ -36,5 +40,6 @@ inline fashion_mnist load_fashion_mnist(const std::string& dir = fashion_mnist_d
         fail("Fashion-MNIST in '", dir, "' has different numbers of images and labels");
     return d;
 }
+#endif  // PPL_DEFINITIONS
 
 }  // namespace ppl

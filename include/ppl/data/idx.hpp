@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ppl/core/compilation.hpp"
 #include "ppl/core/error.hpp"
 
 namespace ppl {
@@ -21,6 +22,18 @@ struct idx_array {
     std::vector<std::uint8_t> bytes;
 };
 
+
+/// Reads an IDX file of unsigned bytes (type code 0x08), gzipped or not.
+/// Raises ppl::error naming the file for a missing file, a wrong magic number, or truncation.
+PPL_INLINE idx_array read_idx(const std::string& path);
+
+/// Images from an IDX file as a float matrix, one image per column, pixels scaled to [0, 1].
+PPL_INLINE Eigen::MatrixXf read_idx_images(const std::string& path);
+
+/// Labels from a one-dimensional IDX file.
+PPL_INLINE std::vector<int> read_idx_labels(const std::string& path);
+
+#if PPL_DEFINITIONS
 namespace detail {
 
 struct gz_closer {
@@ -46,9 +59,7 @@ inline void read_exactly(gzFile_s* file, const std::string& path, void* out, std
 
 }  // namespace detail
 
-/// Reads an IDX file of unsigned bytes (type code 0x08), gzipped or not.
-/// Raises ppl::error naming the file for a missing file, a wrong magic number, or truncation.
-inline idx_array read_idx(const std::string& path) {
+PPL_INLINE idx_array read_idx(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) fail("data file '", path, "' does not exist");
     std::unique_ptr<gzFile_s, detail::gz_closer> file(gzopen(path.c_str(), "rb"));
@@ -90,8 +101,7 @@ inline idx_array read_idx(const std::string& path) {
     return result;
 }
 
-/// Images from an IDX file as a float matrix, one image per column, pixels scaled to [0, 1].
-inline Eigen::MatrixXf read_idx_images(const std::string& path) {
+PPL_INLINE Eigen::MatrixXf read_idx_images(const std::string& path) {
     const idx_array a = read_idx(path);
     if (a.dims.size() != 3) fail("'", path, "' holds ", a.dims.size(), " dimensions; images need 3 (count, rows, cols)");
     const Eigen::Index pixels = Eigen::Index{a.dims[1]} * a.dims[2], n = a.dims[0];
@@ -101,11 +111,11 @@ inline Eigen::MatrixXf read_idx_images(const std::string& path) {
     return images;
 }
 
-/// Labels from a one-dimensional IDX file.
-inline std::vector<int> read_idx_labels(const std::string& path) {
+PPL_INLINE std::vector<int> read_idx_labels(const std::string& path) {
     const idx_array a = read_idx(path);
     if (a.dims.size() != 1) fail("'", path, "' holds ", a.dims.size(), " dimensions; labels need 1");
     return {a.bytes.begin(), a.bytes.end()};
 }
+#endif  // PPL_DEFINITIONS
 
 }  // namespace ppl

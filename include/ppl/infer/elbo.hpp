@@ -398,6 +398,8 @@ public:
     /// Named inputs held elsewhere (a driver that builds the list at run time, such as trainer).
     using input_span = std::span<const basic_named_input<scalar>>;
 
+    /// The KL terms are weighed by the step's beta (a KL warm-up).
+    static constexpr bool weighs_kl = true;
     /// True when some site is relaxed (gumbel_softmax, straight_through): it reads the step's tau.
     static constexpr bool reads_temperature = detail::any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
 

@@ -8,12 +8,22 @@
 #include <sstream>
 #include <string>
 
+#include "ppl/core/compilation.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/estimators/score_function.hpp"
 #include "ppl/nn/checkpoint.hpp"
 
 namespace ppl {
 
+
+/// Stores every site's estimator state under "baselines", "control_variates" and "control_networks".
+PPL_INLINE void store_estimator_state(checkpoint& c, std::span<const baseline_state> states);
+
+/// Restores what store_estimator_state saved (checkpoints without the control entries restore the
+/// baselines only); a damaged entry is a ppl::error that names it.
+PPL_INLINE void restore_estimator_state(const checkpoint& c, std::span<baseline_state> states);
+
+#if PPL_DEFINITIONS
 namespace detail {
 inline void put_bits(std::ostream& out, double v) { out << std::bit_cast<std::uint64_t>(v) << ' '; }
 inline void get_bits(std::istream& in, double& v) {
@@ -23,8 +33,7 @@ inline void get_bits(std::istream& in, double& v) {
 }
 }  // namespace detail
 
-/// Stores every site's estimator state under "baselines", "control_variates" and "control_networks".
-inline void store_estimator_state(checkpoint& c, std::span<const baseline_state> states) {
+PPL_INLINE void store_estimator_state(checkpoint& c, std::span<const baseline_state> states) {
     std::ostringstream baselines, controls, networks;
     for (const auto& s : states) {
         detail::put_bits(baselines, s.value);
@@ -42,9 +51,7 @@ inline void store_estimator_state(checkpoint& c, std::span<const baseline_state>
     c.text["control_networks"] = networks.str();
 }
 
-/// Restores what store_estimator_state saved (checkpoints without the control entries restore the
-/// baselines only); a damaged entry is a ppl::error that names it.
-inline void restore_estimator_state(const checkpoint& c, std::span<baseline_state> states) {
+PPL_INLINE void restore_estimator_state(const checkpoint& c, std::span<baseline_state> states) {
     std::istringstream baselines(c.value("baselines"));
     for (auto& s : states) {
         detail::get_bits(baselines, s.value);
@@ -76,5 +83,6 @@ inline void restore_estimator_state(const checkpoint& c, std::span<baseline_stat
         if (!in) fail("the checkpoint's control_networks entry is damaged");
     }
 }
+#endif  // PPL_DEFINITIONS
 
 }  // namespace ppl

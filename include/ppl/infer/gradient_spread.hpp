@@ -15,35 +15,40 @@ namespace ppl {
 class gradient_spread {
 public:
     explicit gradient_spread(std::vector<parameter*> params) : params_(std::move(params)) {
-        for (const parameter* p : params_) {
-            mean_.push_back(Eigen::ArrayXXd::Zero(p->grad.rows(), p->grad.cols()));
-            squares_.push_back(mean_.back());
-        }
+        std::size_t entries = 0;
+        for (const parameter* p : params_) entries += static_cast<std::size_t>(p->grad.size());
+        mean_.assign(entries, 0.0), squares_.assign(entries, 0.0);
     }
 
     /// Records the parameters' current gradients as one estimate.
     void add() {
         ++count_;
-        for (std::size_t k = 0; k < params_.size(); ++k) {
-            const Eigen::ArrayXXd g = params_[k]->grad.cast<double>().array();
-            const Eigen::ArrayXXd before = g - mean_[k];
-            mean_[k] += before / double(count_);
-            squares_[k] += before * (g - mean_[k]);
+        std::size_t at = 0;
+        for (const parameter* p : params_) {
+            if (at + static_cast<std::size_t>(p->grad.size()) > mean_.size())
+                fail("gradient_spread: parameter '", p->name, "' grew between estimates");
+            // plain loops rather than Eigen expressions: far less for the compiler to build
+            const float* g = p->grad.data();
+            for (Eigen::Index i = 0; i < p->grad.size(); ++i, ++at) {
+                const double value = static_cast<double>(g[i]), before = value - mean_[at];
+                mean_[at] += before / double(count_);
+                squares_[at] += before * (value - mean_[at]);
+            }
         }
+        if (at != mean_.size()) fail("gradient_spread: the parameters shrank between estimates");
     }
 
     /// The mean over entries of the unbiased variance of the estimates (at least 2 of them).
     [[nodiscard]] double mean_variance() const {
         if (count_ < 2) fail("a gradient variance needs at least 2 draws; got ", count_);
         double total = 0;
-        Eigen::Index entries = 0;
-        for (const auto& s : squares_) total += s.sum(), entries += s.size();
-        return entries > 0 ? total / double(count_ - 1) / double(entries) : 0.0;
+        for (const double s : squares_) total += s;
+        return squares_.empty() ? 0.0 : total / double(count_ - 1) / double(squares_.size());
     }
 
 private:
     std::vector<parameter*> params_;
-    std::vector<Eigen::ArrayXXd> mean_, squares_;
+    std::vector<double> mean_, squares_;  // per entry, every parameter's in turn
     int count_ = 0;
 };
 

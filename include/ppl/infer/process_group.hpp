@@ -62,7 +62,8 @@ inline void store_process_streams(checkpoint& c, const std::string& key, const s
 }
 
 /// Runs a program's body as one process: body(nullptr), the process group a trainer takes when it
-/// trains alone. A ppl::error becomes `error: <message>` on standard error and exit status 1.
+/// trains alone. An error (a ppl::error or another std::exception) becomes `error: <message>` on
+/// standard error and exit status 1.
 /// Under mpirun it refuses to start, since N copies of one run would write the same files: a
 /// program built with MPI calls run_with_mpi (ppl/parallel/mpi.hpp) instead.
 template <class Body>
@@ -74,7 +75,7 @@ int run_alone(Body&& body) {
     }
     try {
         return body(static_cast<process_group*>(nullptr));
-    } catch (const error& e) {
+    } catch (const std::exception& e) {  // ppl::error, and the standard library's (a folder that cannot be made, say)
         std::cerr << "error: " << e.what() << "\n";
     }
     return 1;

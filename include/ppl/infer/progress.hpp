@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace ppl {
@@ -23,12 +24,17 @@ public:
     void update(Eigen::Index done, double running_value) const {
         const Eigen::Index quarter = std::max<Eigen::Index>(total_ / 4, 1);
         if (!terminal_ && done % quarter != 0 && done != total_) return;
-        const int width = 30, filled = static_cast<int>(width * std::min(done, total_) / total_);
-        *out_ << (terminal_ ? "\r" : "") << "  " << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
-                  << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total_ << " "
+        // the bar's characters from constant buffers: an update allocates nothing
+        static constexpr std::string_view hashes = "##############################", dots = "..............................";
+        constexpr int width = static_cast<int>(hashes.size());
+        const int filled = static_cast<int>(width * std::min(done, total_) / total_);
+        *out_ << (terminal_ ? "\r" : "") << "  " << label_ << " [" << hashes.substr(0, static_cast<std::size_t>(filled))
+                  << dots.substr(0, static_cast<std::size_t>(width - filled)) << "] " << done << "/" << total_ << " "
                   << unit_ << ", " << value_name_ << " " << std::fixed << std::setprecision(2) << running_value
                   << std::defaultfloat << (terminal_ ? "" : "\n") << std::flush;
-        if (terminal_ && done == total_) *out_ << "\r" << std::string(100, ' ') << "\r" << std::flush;
+        static constexpr std::string_view blank =
+            "                                                                                                    ";
+        if (terminal_ && done == total_) *out_ << "\r" << blank << "\r" << std::flush;
     }
 
 private:

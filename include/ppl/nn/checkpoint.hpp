@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ppl/core/compilation.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/nn/adam.hpp"
 #include "ppl/nn/parameter.hpp"
@@ -42,6 +43,21 @@ struct checkpoint {
     }
 };
 
+/// Writes the checkpoint to `path` atomically: to "<path>.tmp", flushed, then renamed over
+/// `path`. A failure leaves any earlier checkpoint at `path` untouched.
+PPL_INLINE void save_checkpoint(const std::string& path, const checkpoint& c);
+
+/// Reads a checkpoint, checking its magic, structure and CRC-32; any damage raises ppl::error
+/// naming the file.
+PPL_INLINE checkpoint load_checkpoint(const std::string& path);
+
+/// Stores parameters under their names, and Adam's moments and step count.
+PPL_INLINE void store_training_state(checkpoint& c, const std::vector<parameter*>& params, const adam& optimiser);
+
+/// Restores what store_training_state saved; names and shapes must match the model.
+PPL_INLINE void restore_training_state(const checkpoint& c, const std::vector<parameter*>& params, adam& optimiser);
+
+#if PPL_DEFINITIONS
 namespace detail {
 inline constexpr char checkpoint_magic[9] = "PPLCKPT1";
 
@@ -72,9 +88,7 @@ struct checkpoint_reader {
 };
 }  // namespace detail
 
-/// Writes the checkpoint to `path` atomically: to "<path>.tmp", flushed, then renamed over
-/// `path`. A failure leaves any earlier checkpoint at `path` untouched.
-inline void save_checkpoint(const std::string& path, const checkpoint& c) {
+PPL_INLINE void save_checkpoint(const std::string& path, const checkpoint& c) {
     std::string bytes(detail::checkpoint_magic, 8);
     detail::put_u64(bytes, c.matrices.size() + c.text.size());
     for (const auto& [name, m] : c.matrices) {
@@ -108,9 +122,7 @@ inline void save_checkpoint(const std::string& path, const checkpoint& c) {
     if (ec) fail("could not rename '", temporary, "' to '", path, "': ", ec.message());
 }
 
-/// Reads a checkpoint, checking its magic, structure and CRC-32; any damage raises ppl::error
-/// naming the file.
-inline checkpoint load_checkpoint(const std::string& path) {
+PPL_INLINE checkpoint load_checkpoint(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("checkpoint '", path, "' does not exist or cannot be read");
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -146,8 +158,7 @@ inline checkpoint load_checkpoint(const std::string& path) {
     return c;
 }
 
-/// Stores parameters under their names, and Adam's moments and step count.
-inline void store_training_state(checkpoint& c, const std::vector<parameter*>& params, const adam& optimiser) {
+PPL_INLINE void store_training_state(checkpoint& c, const std::vector<parameter*>& params, const adam& optimiser) {
     for (std::size_t k = 0; k < params.size(); ++k) {
         c.matrices[params[k]->name] = params[k]->value;
         c.matrices["adam.m." + params[k]->name] = optimiser.first_moments()[k];
@@ -156,8 +167,7 @@ inline void store_training_state(checkpoint& c, const std::vector<parameter*>& p
     c.text["adam.steps"] = std::to_string(optimiser.steps());
 }
 
-/// Restores what store_training_state saved; names and shapes must match the model.
-inline void restore_training_state(const checkpoint& c, const std::vector<parameter*>& params, adam& optimiser) {
+PPL_INLINE void restore_training_state(const checkpoint& c, const std::vector<parameter*>& params, adam& optimiser) {
     std::vector<Eigen::MatrixXf> first, second;
     for (auto* p : params) {
         const Eigen::MatrixXf& value = c.matrix(p->name);
@@ -170,5 +180,6 @@ inline void restore_training_state(const checkpoint& c, const std::vector<parame
     }
     optimiser.restore(std::move(first), std::move(second), std::stoll(c.value("adam.steps")));
 }
+#endif  // PPL_DEFINITIONS
 
 }  // namespace ppl

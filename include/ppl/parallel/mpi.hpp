@@ -232,22 +232,28 @@ public:
     [[nodiscard]] std::vector<std::string> gather(const std::string& text) const override { return world_.gather(text); }
 
 private:
+    // the exchange buffer of these parameters: the last one if the same parameters, of the same
+    // sizes, come again (another model could reuse the addresses)
     data_parallel<float>& replicas(std::span<parameter* const> params) {
-        if (!replicas_ || !std::equal(params.begin(), params.end(), params_.begin(), params_.end())) {
-            params_.assign(params.begin(), params.end());
-            replicas_.emplace(world_, params_);
+        bool same = replicas_.has_value() && params.size() == params_.size();
+        for (std::size_t k = 0; same && k < params.size(); ++k) same = params[k] == params_[k].first && params[k]->value.size() == params_[k].second;
+        if (!same) {
+            params_.clear();
+            for (parameter* p : params) params_.emplace_back(p, p->value.size());
+            replicas_.emplace(world_, std::vector<parameter*>(params.begin(), params.end()));
         }
         return *replicas_;
     }
 
     const mpi_world& world_;
-    std::vector<parameter*> params_;
+    std::vector<std::pair<parameter*, Eigen::Index>> params_;
     std::optional<data_parallel<float>> replicas_;
 };
 
 /// Runs a program's body as one job of the processes mpirun started: body(processes), with an
 /// mpi_process_group when mpirun started N > 1 processes, else body(nullptr) without starting MPI.
-/// A ppl::error on one process prints `error (process r of N): <message>` and ends the whole job
+/// An error (a ppl::error or another std::exception) on one process prints
+/// `error (process r of N): <message>` and ends the whole job
 /// (the others would otherwise wait for it at their next collective); alone, it prints
 /// `error: <message>` and returns 1.
 template <class Body>
@@ -259,7 +265,7 @@ int run_with_mpi(Body&& body) {
     mpi_process_group processes{world};
     try {
         return body(world.size() > 1 ? static_cast<process_group*>(&processes) : nullptr);
-    } catch (const error& e) {
+    } catch (const std::exception& e) {  // ppl::error, and the standard library's (a folder that cannot be made, say)
         if (world.size() == 1) {
             std::cerr << "error: " << e.what() << "\n";
             return 1;
