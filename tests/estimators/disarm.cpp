@@ -15,7 +15,7 @@ Eigen::VectorXd unit_rewards() { return bernoulli_unit_rewards(); }
 // n per-point estimates of d/d theta E[r^T b] (one row per unit). Point i's pair of samples sits in
 // columns i and n + i, whose logits gradients add up to the point's estimate.
 template <class Estimator>
-Eigen::MatrixXd estimates(const Eigen::VectorXd& theta, Eigen::Index n, std::uint64_t seed) {
+Eigen::MatrixXd disarm_estimates(const Eigen::VectorXd& theta, Eigen::Index n, std::uint64_t seed) {
     basic_parameter<double> logits("logits", units, 2 * n);
     logits.value = theta.replicate(1, 2 * n);
     baseline_state state;
@@ -66,7 +66,7 @@ TEST_CASE("disarm: the pair is antithetic and each sample is an exact Bernoulli 
 }
 
 TEST_CASE("disarm: unbiased for E[r^T b] over 16 Bernoulli units", "[estimators][disarm]") {
-    const Eigen::MatrixXd g = estimates<disarm>(unit_logits(), 40000, 11);
+    const Eigen::MatrixXd g = disarm_estimates<disarm>(unit_logits(), 40000, 11);
     const Eigen::VectorXd theta = unit_logits(), r = unit_rewards();
     for (Eigen::Index j = 0; j < units; ++j) {
         INFO("unit " << j);
@@ -81,8 +81,8 @@ TEST_CASE("disarm: unbiased for E[r^T b] over 16 Bernoulli units", "[estimators]
 // gains only through each unit's own term; the papers' larger gains are on VAEs.
 TEST_CASE("disarm: less variance than REINFORCE with leave-one-out at two samples per point", "[estimators][disarm]") {
     const Eigen::VectorXd theta = Eigen::VectorXd::Zero(units), r = unit_rewards();
-    const Eigen::MatrixXd antithetic = estimates<disarm>(theta, 40000, 12);
-    const Eigen::MatrixXd loo = estimates<score_function<leave_one_out>>(theta, 40000, 13);
+    const Eigen::MatrixXd antithetic = disarm_estimates<disarm>(theta, 40000, 12);
+    const Eigen::MatrixXd loo = disarm_estimates<score_function<leave_one_out>>(theta, 40000, 13);
     const double total = r.squaredNorm();
     double variance_disarm = 0, variance_loo = 0;
     for (Eigen::Index j = 0; j < units; ++j) {

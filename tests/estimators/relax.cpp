@@ -36,12 +36,12 @@ void randomise_network(baseline_state& state, Eigen::Index rows, std::uint64_t s
 }
 
 // The adapted variance of relax against rebar and REINFORCE-LOO, after `steps` variance steps.
-struct adapted_variance {
+struct relax_variances {
     double start, rebar, relax, loo_two, loo_three, loo_five;
 };
 template <class Problem, class Net>
-adapted_variance adapt_both(std::uint64_t start_seed, std::uint64_t seed, int steps) {
-    adapted_variance v{};
+relax_variances adapt_both(std::uint64_t start_seed, std::uint64_t seed, int steps) {
+    relax_variances v{};
     random_stream start_rng{start_seed};
     baseline_state start;  // eta = 1, tau = 1/2, w2 = 0: rebar
     v.start = total_variance(rebar_estimates<Problem, relax<Net>>(start, 20000, start_rng, false));
@@ -166,7 +166,7 @@ TEST_CASE("relax: the network's variance gradient matches central differences of
 // the test reports it and asserts only what 20000 points resolve.
 TEST_CASE("relax: after 1500 variance steps, less variance than at the start and than REINFORCE-LOO-3 (16 Bernoulli units)",
           "[estimators][relax]") {
-    const adapted_variance v = adapt_both<bernoulli_problem, relax_mlp<16>>(40, 41, 1500);
+    const relax_variances v = adapt_both<bernoulli_problem, relax_mlp<16>>(40, 41, 1500);
     CHECK(v.relax < v.start);
     CHECK(v.relax < v.loo_two);
     CHECK(v.relax < 0.6 * v.loo_three);
@@ -176,7 +176,7 @@ TEST_CASE("relax: after 1500 variance steps, less variance than at the start and
 // evaluations of f (three) LOO-3 does. Both orders are locked, as in rebar's test.
 TEST_CASE("relax: on a categorical of 8 classes, adapting lowers the variance below REINFORCE-LOO-2, not LOO-3",
           "[estimators][relax]") {
-    const adapted_variance v = adapt_both<categorical_problem, relax_mlp<16>>(43, 42, 1500);
+    const relax_variances v = adapt_both<categorical_problem, relax_mlp<16>>(43, 42, 1500);
     CHECK(v.relax < 0.85 * v.start);
     CHECK(v.relax < v.loo_two);
     CHECK(v.relax > v.loo_three);

@@ -69,7 +69,7 @@ double bound_gradient(Eigen::VectorXd logits, const Eigen::VectorXd& rewards, in
 // n per-point estimates of d/d logits_0 E[L_K]: each point's K samples have their own logits
 // columns (k n + i), whose gradients add up to the point's estimate.
 template <bool WithBaselines>
-Eigen::RowVectorXd estimates(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rewards, Eigen::Index n, Eigen::Index samples) {
+Eigen::RowVectorXd vimco_estimates(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rewards, Eigen::Index n, Eigen::Index samples) {
     basic_parameter<double> logits("logits", 8, samples * n);
     logits.value = logits0.replicate(1, samples * n);
     auto q = categorical(param(logits), 1);
@@ -104,8 +104,8 @@ TEST_CASE("vimco: unbiased for the gradient of E[L_K], categorical with 8 classe
     rewards << 1.0, 0.2, -0.5, 0.9, 0.1, -1.2, 0.4, 2.0;
     for (const int k : {2, 3}) {
         INFO("K = " << k);
-        check_unbiased(summarize(estimates<true>(logits, rewards, 40000, k)), bound_gradient(logits, rewards, k));
-        check_unbiased(summarize(estimates<false>(logits, rewards, 40000, k)), bound_gradient(logits, rewards, k));
+        check_unbiased(summarize(vimco_estimates<true>(logits, rewards, 40000, k)), bound_gradient(logits, rewards, k));
+        check_unbiased(summarize(vimco_estimates<false>(logits, rewards, 40000, k)), bound_gradient(logits, rewards, k));
     }
 }
 
@@ -113,8 +113,8 @@ TEST_CASE("vimco: the leave-one-out baselines cut the variance of the plain scor
     Eigen::VectorXd logits(8), rewards(8);
     logits << 0.5, -1.0, 0.2, 1.1, -0.3, 0.0, 0.8, -2.0;
     rewards = Eigen::VectorXd::Constant(8, 5.0) + Eigen::VectorXd::LinSpaced(8, 0, 1);  // a large common offset
-    const double plain = summarize(estimates<false>(logits, rewards, 20000, 4)).standard_error;
-    const double loo = summarize(estimates<true>(logits, rewards, 20000, 4)).standard_error;
+    const double plain = summarize(vimco_estimates<false>(logits, rewards, 20000, 4)).standard_error;
+    const double loo = summarize(vimco_estimates<true>(logits, rewards, 20000, 4)).standard_error;
     INFO("standard error: plain " << plain << ", vimco " << loo);
     CHECK(loo < plain / 3);
 }

@@ -39,6 +39,15 @@ sleep 0.3
 victim=$(pgrep -P "$job" -f -- "$binary" | tail -1)  # the launcher execs mpirun; its children are the processes
 [ -n "$victim" ] || { echo "no process of the job to kill"; exit 1; }
 kill -9 "$victim"
+# the job must end by itself; if it is still there after 60 s, show what is left rather than hang
+for _ in $(seq 1 600); do kill -0 "$job" 2> /dev/null || break; sleep 0.1; done
+if kill -0 "$job" 2> /dev/null; then
+  echo "the job did not end within 60 s of losing process $victim; what is left of it:"
+  ps -o pid,stat,etime,wchan:20,args --ppid "$job" || true
+  cat "$work/killed.log"
+  pkill -9 -P "$job" || true; kill -9 "$job" || true
+  exit 1
+fi
 set +e
 wait "$job"
 code=$?

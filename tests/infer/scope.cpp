@@ -12,9 +12,9 @@ constexpr float noise_scale = 0.5f;
 
 // Bayesian linear regression y ~ N(w^T x, 0.5^2) with one global weight vector w ~ N(0, I) and a
 // free mean-field guide q(w) = N(loc, softplus(raw)).
-struct regression {
+struct global_regression {
     parameter loc{"w.loc", 3, 1}, raw{"w.raw", 3, 1};
-    regression() {
+    global_regression() {
         loc.value << 0.3f, -0.2f, 0.7f;
         raw.value << -0.5f, 0.1f, -1.0f;
     }
@@ -51,7 +51,7 @@ Eigen::MatrixXf regression_x(Eigen::Index n, unsigned seed) {
 }  // namespace
 
 TEST_CASE("scope: a global site's KL enters once per dataset (2 data points, by hand)", "[infer][scope]") {
-    regression r;
+    global_regression r;
     auto objective = elbo(elbo_settings{.dataset_size = 2}, r.model());
     CHECK(objective.has_global_sites);
     CHECK_FALSE(objective.has_local_sites);
@@ -75,7 +75,7 @@ TEST_CASE("scope: a global site's KL enters once per dataset (2 data points, by 
 }
 
 TEST_CASE("scope: minibatches of B out of N average to the full-dataset -ELBO and gradient", "[infer][scope]") {
-    regression r;
+    global_regression r;
     const Eigen::MatrixXf x = regression_x(6, 2);
     const Eigen::MatrixXf y = Eigen::MatrixXf::Random(1, 6);
     const Eigen::VectorXf eps = Eigen::Vector3f{-0.4f, 0.9f, 0.1f};
@@ -149,7 +149,7 @@ TEST_CASE("scope: a global site beside local ones: each KL at its own scale", "[
 }
 
 TEST_CASE("scope: a site drawn at the wrong scope, or a missing dataset size, is a ppl::error", "[infer][scope]") {
-    regression r;
+    global_regression r;
     CHECK_THROWS_WITH(elbo(r.model()), Catch::Contains("global site") && Catch::Contains("dataset_size = N"));
     CHECK_THROWS_WITH(elbo(elbo_settings{.dataset_size = -3}, r.model()), Catch::Contains("dataset size is -3"));
     const Eigen::MatrixXf x = regression_x(4, 3), y = Eigen::MatrixXf::Random(1, 4);

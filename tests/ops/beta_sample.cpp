@@ -15,7 +15,7 @@ using namespace ppl::testing;
 namespace {
 
 const std::vector<double> shape_grid = {1e-2, 0.5, 1, 3, 100, 1e4};
-const std::vector<double> u_grid = {1e-4, 0.1, 0.3, 0.5, 0.7, 0.9, 0.9999};
+const std::vector<double> beta_u_grid = {1e-4, 0.1, 0.3, 0.5, 0.7, 0.9, 0.9999};
 
 // (-(dI/da) / p, -(dI/db) / p) at z, with the partial derivatives by central differences in long double.
 beta_sample_slopes reference_slopes(double a, double b, double z) {
@@ -35,7 +35,7 @@ bool scorable(double z) { return z > 1e-280 && 1 - z > 1e-13; }
 TEST_CASE("beta_sample: the incomplete beta function agrees with Boost.Math", "[ops][beta_sample]") {
     for (double a : shape_grid)
         for (double b : shape_grid)
-            for (double u : u_grid) {
+            for (double u : beta_u_grid) {
                 const double z = boost::math::ibeta_inv(a, b, u);
                 if (!scorable(z)) continue;
                 INFO("a " << a << ", b " << b << ", z " << z);
@@ -49,7 +49,7 @@ TEST_CASE("beta_sample: the implicit gradients in double, a and b from 1e-2 to 1
     int count = 0, skipped = 0;
     for (double a : shape_grid)
         for (double b : shape_grid)
-            for (double u : u_grid) {
+            for (double u : beta_u_grid) {
                 const double z = boost::math::ibeta_inv(a, b, u);
                 if (!scorable(z)) {
                     ++skipped;

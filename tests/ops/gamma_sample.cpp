@@ -13,7 +13,7 @@ using namespace ppl::testing;
 namespace {
 
 const std::vector<double> alpha_grid = {1e-2, 0.1, 0.5, 1, 3, 10, 100, 1e3, 1e4};
-const std::vector<double> u_grid = {1e-7, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.9999, 1 - 1e-7};
+const std::vector<double> gamma_u_grid = {1e-7, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.9999, 1 - 1e-7};
 
 // -(dP(alpha, z)/dalpha) / p(z; alpha), with dP/dalpha by central differences in long double.
 double reference_derivative(double alpha, double z) {
@@ -31,7 +31,7 @@ constexpr double smallest_sample = 1e-300;
 TEST_CASE("gamma_sample: the quantile agrees with Boost.Math's inverse of P", "[ops][gamma_sample]") {
     double worst = 0;
     for (double alpha : alpha_grid)
-        for (double u : u_grid) {
+        for (double u : gamma_u_grid) {
             const double ours = std::max(gamma_quantile(alpha, u), smallest_sample);
             const double reference = std::max(double(boost::math::gamma_p_inv((long double)alpha, (long double)u)), smallest_sample);
             const double gap = std::abs(ours - reference) / reference;
@@ -46,7 +46,7 @@ TEST_CASE("gamma_sample: the implicit gradient in double, alpha from 1e-2 to 1e4
     double worst = 0, total = 0;
     int count = 0;
     for (double alpha : alpha_grid)
-        for (double u : u_grid) {
+        for (double u : gamma_u_grid) {
             const double z = std::max(gamma_quantile(alpha, u), smallest_sample);
             const double ours = gamma_sample_derivative(alpha, z), reference = reference_derivative(alpha, z);
             const double gap = std::abs(ours - reference) / std::abs(reference);
@@ -61,14 +61,14 @@ TEST_CASE("gamma_sample: the implicit gradient in double, alpha from 1e-2 to 1e4
 }
 
 TEST_CASE("gamma_sample: the op in a float graph, forward and backward", "[ops][gamma_sample]") {
-    const auto columns = static_cast<Eigen::Index>(u_grid.size());
+    const auto columns = static_cast<Eigen::Index>(gamma_u_grid.size());
     double worst = 0, total_absolute = 0;
     int count = 0;
     for (double alpha : alpha_grid) {
         basic_parameter<float> concentration("alpha", 1, columns);
         concentration.value.setConstant(static_cast<float>(alpha));
         Eigen::MatrixXf u(1, columns);
-        for (Eigen::Index j = 0; j < columns; ++j) u(0, j) = static_cast<float>(u_grid[std::size_t(j)]);
+        for (Eigen::Index j = 0; j < columns; ++j) u(0, j) = static_cast<float>(gamma_u_grid[std::size_t(j)]);
         graph g{sum(let<"z">(make_expr(ops::gamma_sample_op{}, param(concentration), noise_like<"z">(noise_kind::uniform, param(concentration)))))};
         g.forward(fixed_noise<>{{{"z", u}}});
         g.backward();
