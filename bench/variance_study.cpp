@@ -81,12 +81,12 @@ std::vector<double> parse_list(const std::string& text, const char* what) {
 template <class Problem, class Estimator = rebar>
 double rebar_estimate(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rewards, Eigen::Index n, baseline_state& state,
                       random_stream& rng, bool adapt) {
-    using network = control_network_t<Estimator>;
+    using network = typename Estimator::control;  // rebar: none; relax: its network
     basic_parameter<double> logits("logits", logits0.size(), rebar_layout::blocks * n);
     logits.value = logits0.replicate(1, rebar_layout::blocks * n);
     auto q = Problem::q(logits);
     auto z = let<"c">(Estimator::template value<"c">(q, constant_leaf{1.0}));
-    const auto& noise = find_let<ppl::detail::let_named_t<"rebar:noise.c", decltype(z)>>(z);
+    const auto& noise = find_let<let_named_t<Estimator::template noise_name<"c">, decltype(z)>>(z);
     graph g{make_expr(ops::rebar_surrogate_op<typename Problem::family, network>{q.settings}, std::get<0>(q.params),
                       stop_gradient(z), noise, column_sum(input<"r">() * z), state_leaf<baseline_state>{&state})};
     Eigen::MatrixXd r = rewards, control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
@@ -96,7 +96,7 @@ double rebar_estimate(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rew
     g.template set<"hard_samples">(hard);
     g.value_and_grad(stream_noise{&rng});
     if (adapt)
-        ppl::detail::adapt_control_variate<typename Problem::family, network>(q.settings, state, g.template value<"rebar:noise.c">(),
+        ppl::detail::adapt_control_variate<typename Problem::family, network>(q.settings, state, g.template value<Estimator::template noise_name<"c">>(),
                                                                         g.template adjoint<"c">());
     return logits.grad.row(0).sum();
 }
@@ -148,7 +148,7 @@ std::vector<double> estimates(const Eigen::VectorXd& logits0, const Eigen::Vecto
                           state_leaf<baseline_state>{&state})};
         run(g);
     } else if constexpr (std::is_same_v<Estimator, arm>) {
-        const auto& noise = find_let<ppl::detail::let_named_t<"arm:noise.c", decltype(z)>>(z);
+        const auto& noise = find_let<let_named_t<arm::noise_name<"c">, decltype(z)>>(z);
         graph g{make_expr(ops::arm_surrogate_op{}, param(logits), stop_gradient(column_sum(input<"r">() * z)), noise,
                           state_leaf<baseline_state>{&state})};
         run(g);

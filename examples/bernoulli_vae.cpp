@@ -56,7 +56,7 @@ struct bernoulli_vae_model : bernoulli_vae_layers<Estimator, Layers> {
     using base = bernoulli_vae_layers<Estimator, Layers>;
     // disarm and arm draw an antithetic pair per image; leave_one_out draws --samples per image
     static elbo_settings settings(Eigen::Index samples) {
-        if constexpr (is_antithetic_v<Estimator>) return {.samples = 2};
+        if constexpr (estimator_traits<Estimator>::samples_per_point > 0) return {.samples = estimator_traits<Estimator>::samples_per_point};
         else if constexpr (std::is_same_v<Estimator, score_function<leave_one_out>>) return {.samples = samples};
         else return {.samples = 1};
     }
@@ -100,12 +100,15 @@ int main(int argc, char** argv) {
     s.binarize = true;  // the papers' workload; --no-binarize trains on intensities
     examples::command_line flags("Bernoulli VAE (200 binary latents, uniform prior) on binarized Fashion-MNIST, trained with ppl", s,
                                  examples::vae_flags | examples::temperature_flags);
+    using estimators = estimator_choices<gumbel_softmax, straight_through, score_function<moving_average>,
+                                         named<"leave_one_out", score_function<leave_one_out>>, disarm, arm, rebar,
+                                         relax<relax_mlp<32>>>;
     std::string estimator = "gumbel_softmax", layers = "linear";
     flags.add_option("--estimator", estimator,
                      "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
                      "function with --samples per image), disarm or arm (antithetic pairs), rebar (the relaxation as a "
                      "learned control variate) or relax (rebar plus a learned network, relax_mlp<32>)",
-                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "disarm", "arm", "rebar", "relax"});
+                     estimators::names());
     std::int64_t samples = 2;
     flags.add_option("--samples", samples, "K, the samples per image of --estimator leave_one_out (>= 2)");
     flags.add_option("--layers", layers, "linear (784-200-784) or nonlinear (two tanh layers of 200 on each side)", {"linear", "nonlinear"});
@@ -113,13 +116,6 @@ int main(int argc, char** argv) {
     return examples::run([&](process_group* processes) {
         if (estimator == "leave_one_out" && samples < 2)
             fail("--estimator leave_one_out needs at least 2 samples per image (--samples); got ", samples);
-        if (estimator == "straight_through") return run<straight_through>(layers, s, samples, processes);
-        if (estimator == "score_function") return run<score_function<moving_average>>(layers, s, samples, processes);
-        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(layers, s, samples, processes);
-        if (estimator == "disarm") return run<disarm>(layers, s, samples, processes);
-        if (estimator == "rebar") return run<rebar>(layers, s, samples, processes);
-        if (estimator == "arm") return run<arm>(layers, s, samples, processes);
-        if (estimator == "relax") return run<relax<relax_mlp<32>>>(layers, s, samples, processes);
-        return run<gumbel_softmax>(layers, s, samples, processes);
+        return estimators::call(estimator, [&]<class E>() { return run<E>(layers, s, samples, processes); });
     });
 }

@@ -36,7 +36,7 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
     using layers = cat_vae_layers<Estimator>;
     using objective = decltype(elbo(std::declval<layers&>().model()));
     using train_objective =
-        std::conditional_t<is_vimco_v<Estimator>, decltype(iwae(1, std::declval<layers&>().model())), objective>;
+        std::conditional_t<estimator_traits<Estimator>::trains_elbo, objective, decltype(iwae(1, std::declval<layers&>().model()))>;
     train_objective train;
     objective test{elbo(layers::model())};  // the per-epoch test -ELBO, for every estimator
     graph<decltype(std::declval<layers&>().decoder())> decode{layers::decoder()};
@@ -45,7 +45,7 @@ struct cat_vae_model : cat_vae_layers<Estimator> {
     cat_vae_model(std::uint64_t seed, double minimum, Eigen::Index samples) : layers(seed), train(make_train(samples)), tau_min(minimum) {}
 
     auto make_train(Eigen::Index samples) {
-        if constexpr (is_vimco_v<Estimator>) return iwae(samples, layers::model());
+        if constexpr (!estimator_traits<Estimator>::trains_elbo) return iwae(samples, layers::model());
         else if constexpr (std::is_same_v<Estimator, score_function<leave_one_out>>)
             return elbo(elbo_settings{.samples = samples}, layers::model());
         else return elbo(layers::model());
@@ -80,24 +80,21 @@ int main(int argc, char** argv) {
     examples::settings s;
     examples::command_line flags("Categorical VAE (10 x 20, uniform prior) on Fashion-MNIST, trained with ppl", s,
                                  examples::vae_flags | examples::temperature_flags);
+    using estimators = estimator_choices<gumbel_softmax, straight_through, score_function<moving_average>,
+                                         named<"leave_one_out", score_function<leave_one_out>>, vimco, rebar,
+                                         relax<relax_mlp<32>>>;
     std::string estimator = "gumbel_softmax";
     std::int64_t samples = 4;
     flags.add_option("--estimator", estimator,
                      "gumbel_softmax, straight_through, score_function (moving average), leave_one_out (the score "
                      "function with K samples per image), vimco (trains the K-sample bound), rebar (the relaxation as "
                      "a learned control variate) or relax (rebar plus a learned network, relax_mlp<32>)",
-                     {"gumbel_softmax", "straight_through", "score_function", "leave_one_out", "vimco", "rebar", "relax"});
+                     estimators::names());
     flags.add_option("--samples", samples, "K, the samples per image of --estimator vimco (its bound) or leave_one_out (>= 2)");
     if (const auto status = flags.parse(argc, argv)) return *status;
     return examples::run([&](process_group* processes) {
         if ((estimator == "vimco" || estimator == "leave_one_out") && samples < 2)
             fail("--estimator ", estimator, " needs at least 2 samples per image (--samples); got ", samples);
-        if (estimator == "straight_through") return run<straight_through>(s, samples, processes);
-        if (estimator == "score_function") return run<score_function<moving_average>>(s, samples, processes);
-        if (estimator == "vimco") return run<vimco>(s, samples, processes);
-        if (estimator == "leave_one_out") return run<score_function<leave_one_out>>(s, samples, processes);
-        if (estimator == "rebar") return run<rebar>(s, samples, processes);
-        if (estimator == "relax") return run<relax<relax_mlp<32>>>(s, samples, processes);
-        return run<gumbel_softmax>(s, samples, processes);
+        return estimators::call(estimator, [&]<class E>() { return run<E>(s, samples, processes); });
     });
 }

@@ -1,5 +1,6 @@
 # Builds one compile-fail target and checks that the build fails with the expected message as
-# its only error. Arguments: -DBUILD_DIR= -DTARGET= -DMESSAGE= (a regular expression).
+# its only error. Arguments: -DBUILD_DIR= -DTARGET= -DMESSAGE= (a regular expression) and -DNAMES=,
+# an optional regular expression the output must also match (the types the error names).
 execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET}
                 RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
 if(result EQUAL 0)
@@ -7,6 +8,9 @@ if(result EQUAL 0)
 endif()
 if(NOT output MATCHES "${MESSAGE}")
     message(FATAL_ERROR "${TARGET} failed without the expected message '${MESSAGE}':\n${output}")
+endif()
+if(NAMES AND NOT output MATCHES "${NAMES}")
+    message(FATAL_ERROR "${TARGET} failed with the message, but its context does not name '${NAMES}':\n${output}")
 endif()
 string(REGEX MATCHALL "error:" errors "${output}")
 list(LENGTH errors count)

@@ -15,7 +15,7 @@ Eigen::MatrixXd arm_estimates(const Eigen::VectorXd& theta, Eigen::Index n, std:
     baseline_state state;
     auto q = bernoulli_logits(param(logits));
     auto b = let<"b">(arm::value<"b">(q, constant_leaf{1.0}));
-    using noise = detail::let_named_t<"arm:noise.b", decltype(b)>;
+    using noise = let_named_t<arm::noise_name<"b">, decltype(b)>;
     const Eigen::MatrixXd r = bernoulli_unit_rewards();
     graph g{make_expr(ops::arm_surrogate_op{}, std::get<0>(q.params), stop_gradient(column_sum(input<"r">() * b)),
                       find_let<noise>(b), state_leaf<baseline_state>{&state})};

@@ -46,12 +46,12 @@ struct categorical_problem {
 template <class Problem, class Estimator = rebar>
 Eigen::MatrixXd rebar_estimates(baseline_state& state, Eigen::Index n, random_stream& rng, bool adapt) {
     using family = typename Problem::family;
-    using network = control_network_t<Estimator>;
+    using network = typename Estimator::control;  // rebar: none; relax: its network
     basic_parameter<double> logits("logits", Problem::rows, rebar_layout::blocks * n);
     logits.value = Problem::theta().replicate(1, rebar_layout::blocks * n);
     auto q = Problem::q(logits);
     auto z = let<"z">(Estimator::template value<"z">(q, constant_leaf{1.0}));
-    const auto& noise = find_let<ppl::detail::let_named_t<"rebar:noise.z", decltype(z)>>(z);
+    const auto& noise = find_let<let_named_t<Estimator::template noise_name<"z">, decltype(z)>>(z);
     auto cost = column_sum(input<"r">() * z);
     graph g{make_expr(ops::rebar_surrogate_op<family, network>{Problem::settings()}, std::get<0>(q.params),
                       stop_gradient(z), noise, cost, state_leaf<baseline_state>{&state})};
@@ -66,7 +66,7 @@ Eigen::MatrixXd rebar_estimates(baseline_state& state, Eigen::Index n, random_st
     Eigen::MatrixXd per_point = Eigen::MatrixXd::Zero(Problem::rows, n);
     for (Eigen::Index block = 0; block < rebar_layout::blocks; ++block) per_point += logits.grad.middleCols(block * n, n);
     if (adapt)
-        ppl::detail::adapt_control_variate<family, network>(Problem::settings(), state, g.template value<"rebar:noise.z">(),
+        ppl::detail::adapt_control_variate<family, network>(Problem::settings(), state, g.template value<Estimator::template noise_name<"z">>(),
                                                             g.template adjoint<"z">());
     return per_point * double(n);
 }

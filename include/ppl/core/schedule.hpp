@@ -123,6 +123,18 @@ struct closure<T, std::index_sequence<I...>> {
 template <class T>
 using lets_of_t = typename detail::closure<T>::type::lets;
 
+namespace detail {
+template <fixed_string Name>
+struct let_name_is {
+    template <class L>
+    struct test : std::bool_constant<L::name == Name.view()> {};
+};
+}  // namespace detail
+
+/// The let named Name that T reads (or is).
+template <fixed_string Name, class T>
+using let_named_t = at_t<0, filter_t<detail::let_name_is<Name>::template test, lets_of_t<T>>>;
+
 /// True when T reads the let Let (or is it).
 template <class T, class Let>
 inline constexpr bool depends_on_v = std::is_base_of_v<detail::let_key<Let>, detail::members<lets_of_t<T>>>;

@@ -20,6 +20,7 @@ struct bernoulli_family {
     static constexpr std::string_view name = "bernoulli";
     static constexpr bool reparameterizable = false;
     static constexpr bool relaxable = true;
+    static constexpr bool conditionally_relaxable = true;
     static constexpr value_support support = value_support::binary;
     static constexpr auto param_names = std::tuple{fixed_string{"logits"}};
     using settings = no_settings;

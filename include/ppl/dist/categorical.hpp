@@ -21,6 +21,7 @@ struct categorical_family {
     static constexpr std::string_view name = "categorical";
     static constexpr bool reparameterizable = false;
     static constexpr bool relaxable = true;
+    static constexpr bool conditionally_relaxable = true;
     static constexpr value_support support = value_support::one_hot;
     static constexpr auto param_names = std::tuple{fixed_string{"logits"}};
     using settings = ops::group_layout;

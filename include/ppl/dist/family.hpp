@@ -2,7 +2,8 @@
 // What every distribution family shares: the distribution expression and the family traits.
 //
 // A family is a tag struct with static traits and rules:
-//   name, reparameterizable, relaxable, support, param_names, settings;
+//   name, reparameterizable, relaxable, support, param_names, settings, and optionally
+//   conditionally_relaxable (a Gumbel relaxation that can also be drawn given the discrete value);
 //   log_prob(settings, params..., value)    elementwise log-density terms (column sums = log p);
 //   rsample<Site>(settings, params...)      a pathwise sample (reparameterizable families);
 //   draw<Site>(settings, params...)         a sample with no gradient path (score function);
@@ -24,6 +25,21 @@ namespace ppl {
 
 /// Where a family's values live.
 enum class value_support { real, positive, interval, unit_interval, one_hot, binary, count };
+
+/// Where a family's values live; value_support::real for a family that does not say.
+template <class Family>
+inline constexpr value_support support_of_v = [] {
+    if constexpr (requires { Family::support; }) return value_support{Family::support};
+    else return value_support::real;
+}();
+
+/// True when the family's relaxation can also be drawn given the discrete value, z~ ~ p(z | b), as
+/// rebar and relax need; false for a family that does not say.
+template <class Family>
+inline constexpr bool conditionally_relaxable_v = [] {
+    if constexpr (requires { Family::conditionally_relaxable; }) return bool{Family::conditionally_relaxable};
+    else return false;
+}();
 
 /// Families without settings beyond their parameters.
 struct no_settings {};

@@ -10,7 +10,9 @@
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/core/let.hpp"
+#include "ppl/core/schedule.hpp"
 #include "ppl/estimators/disarm.hpp"
+#include "ppl/estimators/protocol.hpp"
 
 namespace ppl {
 
@@ -52,13 +54,35 @@ struct arm_surrogate_op {
 /// here to compare against. It needs elbo(elbo_settings{.samples = 2}, ...), like disarm.
 struct arm {
     static constexpr std::string_view name = "arm";
+    template <class Family>
+    static constexpr bool accepts = disarm::accepts<Family>;
+    static constexpr Eigen::Index samples_per_point = 2;
+    /// The let that holds a site's pair of logistic noises, read by the surrogate.
+    template <fixed_string Site>
+    static constexpr auto noise_name = concat(fixed_string{"arm:noise."}, Site);
+
+    template <class Family>
+    static consteval void refuse() {
+        static_assert(detail::always_false<Family>,
+                      "ppl: arm pairs antithetic samples of bernoulli sites only; use this family's default estimator "
+                      "(drop the override) or score_function<leave_one_out>.");
+    }
+
     template <fixed_string Site, class D, class Tau>
     static auto value(const D& d, const Tau&) {
         const auto& logits = std::get<0>(d.params);
-        auto noise = let<concat(fixed_string{"arm:noise."}, Site)>(
-            make_expr(ops::antithetic_op{}, noise_like<Site>(noise_kind::logistic, logits)));
+        auto noise = let<noise_name<Site>>(make_expr(ops::antithetic_op{}, noise_like<Site>(noise_kind::logistic, logits)));
         return stop_gradient(hard_threshold(logits + std::move(noise), 0.0));
     }
+
+    /// The surrogate whose gradient is the ARM estimate, from the pair's costs and noise.
+    template <class Site, class Cost>
+    static auto elbo_surrogate(const Site& site, const Cost& cost, baseline_state* state) {
+        using noise = let_named_t<noise_name<let_name_of<Site>>, Site>;
+        return make_expr(ops::arm_surrogate_op{}, std::get<0>(site.info.q.params), stop_gradient(cost()),
+                         find_let<noise>(site), state_leaf<baseline_state>{state});
+    }
 };
+
 
 }  // namespace ppl

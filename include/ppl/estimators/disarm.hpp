@@ -9,6 +9,7 @@
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/dist/family.hpp"
+#include "ppl/estimators/protocol.hpp"
 #include "ppl/estimators/score_function.hpp"
 #include "ppl/ops/noise.hpp"
 #include "ppl/ops/one_hot.hpp"
@@ -88,6 +89,28 @@ struct disarm_surrogate_op {
 /// elbo(elbo_settings{.samples = 2}, ...): the pair is the two samples of each data point.
 struct disarm {
     static constexpr std::string_view name = "disarm";
+    template <class Family>
+    static constexpr bool accepts = support_of_v<Family> == value_support::binary && !Family::reparameterizable;
+    static constexpr Eigen::Index samples_per_point = 2;
+
+    template <class Family>
+    static consteval void refuse() {
+        if constexpr (support_of_v<Family> == value_support::one_hot && Family::relaxable)
+            static_assert(detail::always_false<Family>,
+                          "ppl: disarm pairs antithetic samples of bernoulli sites; ppl has no categorical form of it. "
+                          "For a categorical site use vimco in iwae(K, ...) or score_function<leave_one_out>.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: disarm pairs antithetic samples of bernoulli sites only; use this family's default "
+                          "estimator (drop the override) or score_function<leave_one_out>.");
+    }
+
+    /// The surrogate whose gradient is the DisARM estimate, from the pair's samples and costs.
+    template <class Site, class Cost>
+    static auto elbo_surrogate(const Site& site, const Cost& cost, baseline_state* state) {
+        return make_expr(ops::disarm_surrogate_op{}, std::get<0>(site.info.q.params), stop_gradient(site),
+                         stop_gradient(cost()), state_leaf<baseline_state>{state});
+    }
     template <fixed_string Site, class D, class Tau>
     static auto value(const D& d, const Tau&) {
         const auto& logits = std::get<0>(d.params);

@@ -7,13 +7,16 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/core/let.hpp"
+#include "ppl/core/schedule.hpp"
 #include "ppl/dist/bernoulli.hpp"
 #include "ppl/dist/categorical.hpp"
 #include "ppl/estimators/gumbel_softmax.hpp"
+#include "ppl/estimators/protocol.hpp"
 #include "ppl/estimators/score_function.hpp"
 #include "ppl/ops/noise.hpp"
 
@@ -235,11 +238,13 @@ inline Eigen::Index rebar_points(Eigen::Index columns) {
     return columns / rebar_layout::blocks;
 }
 
-// relax's network terms (defined in relax.hpp); the rebar code below calls them only for a network.
-template <class Family, class Net>
-void relax_control_terms(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise);
-template <class Family, class Net>
-void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise, const auto& g);
+// The learned part of the control variate beyond eta f(sigma_tau(z)): none for rebar (relax adds a
+// network, ppl/estimators/relax.hpp). A Control states present, and when present the static
+// function templates terms<Family>(settings, cv, noise), which fill cv.network_value and
+// cv.control_gradient, and step<Family>(settings, cv, noise, g), its variance step.
+struct no_network {
+    static constexpr bool present = false;
+};
 
 }  // namespace detail
 
@@ -294,11 +299,11 @@ struct rebar_sample_op {
 
 /// The surrogate whose gradient adds rebar's score term and whose value is 0. Operands: the logits and
 /// the site's value (rows x 5n each), the site's noise, the per-column cost f (1 x 5n) and the site's
-/// state (eta, and relax's network when Net is not void; relax needs ppl/estimators/relax.hpp).
+/// state (eta, and the Control's terms when it has any).
 ///   d/d theta (block 0) = [(f(b) - eta f(sigma_tau(z~)) - r(z~)) d log q(b) / d theta + D r(z) - D r(z~)] / n
 ///   d/d f = +-relaxed_weight / n on blocks 1, 3 and 2, 4 (those reach the logits through the site)
 /// The forward pass records block 0's logits and samples and every block's cost for the variance step.
-template <class Family, class Net = void>
+template <class Family, class Control = detail::no_network>
 struct rebar_surrogate_op {
     static constexpr std::string_view name = "rebar_surrogate";
     using math = detail::rebar_math<Family>;
@@ -336,10 +341,10 @@ struct rebar_surrogate_op {
                 }
             });
         }
-        if constexpr (!std::is_void_v<Net>) detail::relax_control_terms<Family, Net>(settings, cv, noise);
-        // the network's value at z~ (relax), 0 for rebar
+        if constexpr (Control::present) Control::template terms<Family>(settings, cv, noise);
+        // the control's value at z~ (relax's network), 0 for rebar
         const auto network = [&]([[maybe_unused]] Eigen::Index i) -> double {
-            if constexpr (std::is_void_v<Net>) return 0.0;
+            if constexpr (!Control::present) return 0.0;
             else return cv.network_value(n + i);
         };
         // the moving average of f(b) - c(z~) over earlier steps: a baseline independent of this step
@@ -358,7 +363,7 @@ struct rebar_surrogate_op {
                     const double weight = scale * (cv.cost(i) - eta * cv.cost(2 * n + i) - network(i) - baseline);
                     math::score(settings, cv.logits.col(i), cv.samples.col(i), [&](Eigen::Index r, double s) {
                         double total = weight * s;
-                        if constexpr (!std::is_void_v<Net>) total += scale * cv.control_gradient(r, i);
+                        if constexpr (Control::present) total += scale * cv.control_gradient(r, i);
                         auto& entry = target(r, i);
                         entry = static_cast<scalar>(assign ? total : static_cast<double>(entry) + total);
                     });
@@ -370,30 +375,10 @@ struct rebar_surrogate_op {
 
 }  // namespace ops
 
-/// REBAR for bernoulli and categorical sites: the score function with the relaxation as control
-/// variate, and the relaxation's expectation added back by its pathwise gradient:
-///   g = [f(b) - eta f(sigma_tau(z~))] d log q(b) + eta d f(sigma_tau(z)) - eta d f(sigma_tau(z~)),
-/// with z the Gumbel (logistic) perturbed logits, b = H(z) and z~ ~ p(z | b). Unbiased for any eta
-/// and tau; both are learned, each step, by an Adam step down the gradient of E|g|^2 (see
-/// rebar_adapt). Build with elbo(...): the objective lays out the five blocks the site needs.
-struct rebar {
-    static constexpr std::string_view name = "rebar";
-    template <fixed_string Site, class D, class Tau>
-    static auto value(const D& d, const Tau&) {
-        using family = family_of<D>;
-        static_assert(std::is_same_v<family, bernoulli_family> || std::is_same_v<family, categorical_family>,
-                      "ppl: internal: rebar on a family without a conditional relaxation.");
-        const auto& logits = std::get<0>(d.params);
-        auto noise = let<concat(fixed_string{"rebar:noise."}, Site)>(noise_like<Site>(noise_kind::uniform, logits));
-        return make_expr(ops::rebar_sample_op<family>{d.settings}, logits, std::move(noise),
-                         input<concat(fixed_string{"rebar:control."}, Site)>(), hard_samples_input);
-    }
-};
-
 namespace detail {
 
-// The variance step of rebar (Net void) and relax: see rebar_adapt and relax_adapt.
-template <class Family, class Net>
+// The variance step of rebar (Control no_network) and relax: see rebar_adapt and relax_adapt.
+template <class Family, class Control>
 void adapt_control_variate(typename rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
                            const auto& site_adjoint) {
     using math = rebar_math<Family>;
@@ -403,7 +388,7 @@ void adapt_control_variate(typename rebar_math<Family>::settings settings, basel
     const double tau = std::exp(cv.log_tau), probe_tau = tau * std::exp(rebar_layout::probe_step), eta = cv.eta;
     const double unscale = static_cast<double>(n) / rebar_layout::relaxed_weight;
     cv.work.resize(rows, 5);
-    if constexpr (!std::is_void_v<Net>) cv.estimate.resize(rows, n);
+    if constexpr (Control::present) cv.estimate.resize(rows, n);
     double eta_gradient = 0, tau_gradient = 0, squared = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
         const auto theta = cv.logits.col(i);
@@ -415,18 +400,18 @@ void adapt_control_variate(typename rebar_math<Family>::settings settings, basel
         }
         const double f0 = cv.cost(i), f2 = cv.cost(2 * n + i), f4 = cv.cost(4 * n + i);
         double network = 0;  // relax: r(z~) in the score weight, and D r(z) - D r(z~) per logit
-        if constexpr (!std::is_void_v<Net>) network = cv.network_value(n + i);
+        if constexpr (Control::present) network = cv.network_value(n + i);
         for (Eigen::Index r = 0; r < rows; ++r) {
             const double s = cv.work(r, 0);
             double extra = 0;
-            if constexpr (!std::is_void_v<Net>) extra = cv.control_gradient(r, i);
+            if constexpr (Control::present) extra = cv.control_gradient(r, i);
             const double g = (f0 - eta * f2 - network - cv.baseline) * s + eta * (cv.work(r, 1) - cv.work(r, 2)) + extra;
             const double probe =
                 (f0 - eta * f4 - network - cv.baseline) * s + eta * (cv.work(r, 3) - cv.work(r, 4)) + extra;
             eta_gradient += 2 * g * (-f2 * s + cv.work(r, 1) - cv.work(r, 2));
             tau_gradient += (probe * probe - g * g) / rebar_layout::probe_step;
             squared += g * g;
-            if constexpr (!std::is_void_v<Net>) cv.estimate(r, i) = g;
+            if constexpr (Control::present) cv.estimate(r, i) = g;
         }
     }
     cv.squared_norm = squared / static_cast<double>(n);
@@ -443,7 +428,7 @@ void adapt_control_variate(typename rebar_math<Family>::settings settings, basel
         *targets[k] -= cv.rate * m / (std::sqrt(v) + 1e-8);
     }
     cv.log_tau = std::clamp(cv.log_tau, std::log(0.01), std::log(100.0));
-    if constexpr (!std::is_void_v<Net>) relax_network_step<Family, Net>(settings, cv, noise, cv.estimate);
+    if constexpr (Control::present) Control::template step<Family>(settings, cv, noise, cv.estimate);
 }
 
 }  // namespace detail
@@ -457,7 +442,108 @@ void adapt_control_variate(typename rebar_math<Family>::settings settings, basel
 template <class Family>
 void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
                  const auto& site_adjoint) {
-    detail::adapt_control_variate<Family, void>(settings, state, noise, site_adjoint);
+    detail::adapt_control_variate<Family, detail::no_network>(settings, state, noise, site_adjoint);
 }
+
+namespace detail {
+
+// What rebar and relax share: the five column blocks, the site's value, its surrogate, the inputs
+// bound each step and the variance step after the backward pass. Control: see no_network.
+template <class Control>
+struct conditional_relaxation_rules {
+    using control = Control;
+    template <class Family>
+    static constexpr bool accepts = conditionally_relaxable_v<Family>;
+    static constexpr Eigen::Index column_blocks = rebar_layout::blocks;
+    static constexpr bool needs_analytic_kl = true;  // the relaxed blocks lie outside q's support
+
+    /// The let that holds a site's uniform noise (block 0: u, block 1: v), read by the surrogate.
+    template <fixed_string Site>
+    static constexpr auto noise_name = concat(fixed_string{"rebar:noise."}, Site);
+    /// The input [tau, probe tau, eta] a site's value reads.
+    template <fixed_string Site>
+    static constexpr auto control_name = concat(fixed_string{"rebar:control."}, Site);
+
+    template <fixed_string Site, class D, class Tau>
+    static auto value(const D& d, const Tau&) {
+        using family = family_of<D>;
+        const auto& logits = std::get<0>(d.params);
+        auto noise = let<noise_name<Site>>(noise_like<Site>(noise_kind::uniform, logits));
+        return make_expr(ops::rebar_sample_op<family>{d.settings}, logits, std::move(noise), input<control_name<Site>>(),
+                         hard_samples_input);
+    }
+
+    /// Only block 0 (the exact samples) is the model's cost; the relaxed blocks enter through the surrogate.
+    static auto block_cost_weight() { return input<"rebar:block_weight">(); }
+
+    /// The score term with the relaxation as control variate; cost() passes its gradient to the relaxed blocks.
+    template <class Site, class Cost>
+    static auto elbo_surrogate(const Site& site, const Cost& cost, baseline_state* state) {
+        using family = typename Site::info_type::family;
+        using noise = let_named_t<noise_name<let_name_of<Site>>, Site>;
+        return make_expr(ops::rebar_surrogate_op<family, Control>{site.info.q.settings}, std::get<0>(site.info.q.params),
+                         stop_gradient(site), find_let<noise>(site), cost(), state_leaf<baseline_state>{state});
+    }
+
+    /// Binds [tau, probe tau, eta] from the site's state, and the block weights of an elbo. Without a
+    /// state (iwae), the site draws exact samples, which read no control value.
+    template <fixed_string Site, class Graph, class Matrix>
+    static void bind_inputs(Graph& graph, const baseline_state* state, Eigen::Index points, std::vector<Matrix>& buffers) {
+        using scalar = typename Matrix::Scalar;
+        buffers.resize(2);
+        Matrix& control = buffers[0];
+        Matrix& block_weight = buffers[1];
+        if (control.size() != 3) control = Matrix::Ones(1, 3);
+        if (state != nullptr) {
+            const auto& cv = state->control;
+            const double tau = std::exp(cv.log_tau);
+            control(0, 0) = static_cast<scalar>(tau);
+            control(0, 1) = static_cast<scalar>(tau * std::exp(rebar_layout::probe_step));
+            control(0, 2) = static_cast<scalar>(cv.eta);
+        }
+        graph.template set<control_name<Site>>(control);
+        if constexpr (Graph::template has_input<"rebar:block_weight">()) {
+            if (block_weight.cols() != rebar_layout::blocks * points) {
+                block_weight = Matrix::Zero(1, rebar_layout::blocks * points);
+                block_weight.leftCols(points).setConstant(static_cast<scalar>(rebar_layout::blocks));
+            }
+            graph.template set<"rebar:block_weight">(block_weight);
+        }
+    }
+
+    /// The variance step on eta and tau (and the control's own) after the backward pass.
+    template <class Graph, class Site>
+    static void after_backward(Graph& graph, const Site& site, baseline_state& state) {
+        using family = typename Site::info_type::family;
+        constexpr auto name = let_name_of<Site>;
+        adapt_control_variate<family, Control>(site.info.q.settings, state, graph.template value<noise_name<name>>(),
+                                               graph.template adjoint<name>());
+    }
+};
+
+}  // namespace detail
+
+/// REBAR for bernoulli and categorical sites: the score function with the relaxation as control
+/// variate, and the relaxation's expectation added back by its pathwise gradient:
+///   g = [f(b) - eta f(sigma_tau(z~))] d log q(b) + eta d f(sigma_tau(z)) - eta d f(sigma_tau(z~)),
+/// with z the Gumbel (logistic) perturbed logits, b = H(z) and z~ ~ p(z | b). Unbiased for any eta
+/// and tau; both are learned, each step, by an Adam step down the gradient of E|g|^2 (see
+/// rebar_adapt). Build with elbo(...): the objective lays out the five blocks the site needs.
+struct rebar : detail::conditional_relaxation_rules<detail::no_network> {
+    static constexpr std::string_view name = "rebar";
+
+    template <class Family>
+    static consteval void refuse() {
+        if constexpr (Family::reparameterizable)
+            static_assert(detail::always_false<Family>,
+                          "ppl: rebar is a control variate for discrete bernoulli or categorical sites; this family is "
+                          "continuous and reparameterizable, so pathwise (its default) needs no control variate: drop the "
+                          "override.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: rebar needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
+                          "sites only; for this family use score_function<leave_one_out>, or vimco in iwae(K, ...).");
+    }
+};
 
 }  // namespace ppl

@@ -74,23 +74,6 @@ struct relax_mlp {
     }
 };
 
-/// RELAX for bernoulli and categorical sites: rebar with the control variate
-/// c(z) = eta f(sigma_tau(z)) + r_rho(sigma(z)), r_rho the network Net (see relax_network):
-///   g = [f(b) - c(z~)] d log q(b) + d c(z) - d c(z~),   b = H(z), z~ ~ p(z | b).
-/// Unbiased for any eta, tau and rho; all three are learned, each step, down the gradient of E|g|^2
-/// (see relax_adapt). r reads the relaxation at temperature 1, so its input is bounded and does not
-/// move with tau. Build with elbo(...): the site uses rebar's five column blocks.
-template <class Net>
-struct relax {
-    static_assert(relax_network<Net>, "ppl: relax<Net>: Net is not a relax_network (see the concept above).");
-    static constexpr std::string_view name = "relax";
-    using network = Net;
-    template <fixed_string Site, class D, class Tau>
-    static auto value(const D& d, const Tau& tau) {
-        return rebar::value<Site>(d, tau);
-    }
-};
-
 namespace detail {
 
 // r_rho at sigma(z~) of every recorded point (cv.network_value) and the pathwise term of the network,
@@ -175,6 +158,21 @@ void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv
                           ((cv.network_second_moment.array() / second).sqrt() + 1e-8);
 }
 
+// relax's part of the control variate: the network r_rho, its terms and its variance step.
+template <class Net>
+struct network_control {
+    using network = Net;
+    static constexpr bool present = true;
+    template <class Family>
+    static void terms(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise) {
+        relax_control_terms<Family, Net>(settings, cv, noise);
+    }
+    template <class Family>
+    static void step(typename rebar_math<Family>::settings settings, auto& cv, const auto& noise, const auto& g) {
+        relax_network_step<Family, Net>(settings, cv, noise, g);
+    }
+};
+
 }  // namespace detail
 
 /// One variance step of a relax site, after the backward pass: rebar_adapt's step on eta and log tau
@@ -182,7 +180,45 @@ void relax_network_step(typename rebar_math<Family>::settings settings, auto& cv
 template <class Family, class Net>
 void relax_adapt(typename detail::rebar_math<Family>::settings settings, baseline_state& state, const auto& noise,
                  const auto& site_adjoint) {
-    detail::adapt_control_variate<Family, Net>(settings, state, noise, site_adjoint);
+    detail::adapt_control_variate<Family, detail::network_control<Net>>(settings, state, noise, site_adjoint);
 }
+
+/// RELAX for bernoulli and categorical sites: rebar with the control variate
+/// c(z) = eta f(sigma_tau(z)) + r_rho(sigma(z)), r_rho the network Net (see relax_network):
+///   g = [f(b) - c(z~)] d log q(b) + d c(z) - d c(z~),   b = H(z), z~ ~ p(z | b).
+/// Unbiased for any eta, tau and rho; all three are learned, each step, down the gradient of E|g|^2
+/// (see relax_adapt). r reads the relaxation at temperature 1, so its input is bounded and does not
+/// move with tau. Build with elbo(...): the site uses rebar's five column blocks.
+template <class Net>
+struct relax : detail::conditional_relaxation_rules<detail::network_control<Net>> {
+    static constexpr std::string_view name = "relax";
+    using network = Net;
+    template <class Family>
+    static constexpr bool accepts = conditionally_relaxable_v<Family> && relax_network<Net>;
+
+    template <class Family>
+    static consteval void refuse() {
+        if constexpr (!relax_network<Net>)
+            static_assert(detail::always_false<Family>,
+                          "ppl: relax<Net> needs a control network type Net with static functions parameter_count(rows), "
+                          "initialise(rho, rows), value(rho, x, r) and backward(rho, x, weights, dx, drho) (see "
+                          "relax_network in ppl/estimators/relax.hpp); or write relax<relax_mlp<32>> for a ready-made one.");
+        else if constexpr (Family::reparameterizable)
+            static_assert(detail::always_false<Family>,
+                          "ppl: relax is a control variate for discrete bernoulli or categorical sites; this family is "
+                          "continuous and reparameterizable, so pathwise (its default) needs no control variate: drop the "
+                          "override.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: relax needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
+                          "sites only; for this family use score_function<leave_one_out>, or vimco in iwae(K, ...).");
+    }
+};
+
+/// True for relax<Net>, whatever its network.
+template <class T>
+inline constexpr bool is_relax_v = false;
+template <class Net>
+inline constexpr bool is_relax_v<relax<Net>> = true;
 
 }  // namespace ppl

@@ -9,6 +9,8 @@
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/dist/family.hpp"
+#include "ppl/estimators/protocol.hpp"
+#include "ppl/ops/reduce.hpp"
 #include "ppl/ops/stop_gradient.hpp"
 
 namespace ppl {
@@ -54,12 +56,22 @@ struct baseline_state {
     control_variate_state control{};
 };
 
+namespace ops {
+template <class Baseline>
+struct score_surrogate_op;
+}  // namespace ops
+
 /// Score function (REINFORCE): grad E[f(z)] = E[(f(z) - b) grad log q(z)]. Works for any family;
 /// unbiased, but its variance is typically orders of magnitude above pathwise or relaxed estimators.
 template <class Baseline = moving_average>
 struct score_function {
     static constexpr std::string_view name = "score_function";
     using baseline = Baseline;
+    template <class Family>
+    static constexpr bool accepts = true;
+    // leave_one_out compares the samples of one data point; a global site has one draw
+    static constexpr bool global_sites = !std::is_same_v<Baseline, leave_one_out>;
+
     template <fixed_string Site, class D, class Tau>
     static auto value(const D& d, const Tau&) {
         using family = family_of<D>;
@@ -70,7 +82,20 @@ struct score_function {
             },
             d.params);
     }
+
+    /// The surrogate mean_j (f_j - b_j) log q(z_j), f the cost downstream of the site, passing no gradient.
+    template <class Site, class Cost>
+    static auto elbo_surrogate(const Site& site, const Cost& cost, baseline_state* state) {
+        return make_expr(ops::score_surrogate_op<Baseline>{}, column_sum(log_prob(site.info.q, site)), stop_gradient(cost()),
+                         state_leaf<baseline_state>{state});
+    }
 };
+
+/// True for score_function<B>, whatever its baseline.
+template <class T>
+inline constexpr bool is_score_function_v = false;
+template <class B>
+inline constexpr bool is_score_function_v<score_function<B>> = true;
 
 namespace ops {
 

@@ -11,20 +11,10 @@
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/dist/family.hpp"
+#include "ppl/estimators/protocol.hpp"
+#include "ppl/ops/stop_gradient.hpp"
 
 namespace ppl {
-
-/// VIMCO, for discrete sites of iwae(K, ...). With log w_k the K log weights of one data point,
-/// L = log (1/K) sum_k w_k, and L_-k the same bound with log w_k replaced by the mean of the others:
-///   grad L = sum_k (L - L_-k) grad log q(z_k) + sum_k (w_k / sum_j w_j) grad log w_k.
-/// Unbiased; each sample's baseline depends only on the other samples.
-struct vimco {
-    static constexpr std::string_view name = "vimco";
-    template <fixed_string Site, class D, class Tau>
-    static auto value(const D& d, const Tau&) {
-        return std::apply([&](const auto&... p) { return family_of<D>::template draw<Site>(d.settings, p...); }, d.params);
-    }
-};
 
 namespace ops {
 
@@ -77,5 +67,41 @@ struct vimco_surrogate_op {
 };
 
 }  // namespace ops
+
+/// VIMCO, for discrete sites of iwae(K, ...). With log w_k the K log weights of one data point,
+/// L = log (1/K) sum_k w_k, and L_-k the same bound with log w_k replaced by the mean of the others:
+///   grad L = sum_k (L - L_-k) grad log q(z_k) + sum_k (w_k / sum_j w_j) grad log w_k.
+/// Unbiased; each sample's baseline depends only on the other samples.
+struct vimco {
+    static constexpr std::string_view name = "vimco";
+    template <class Family>
+    static constexpr bool accepts = !Family::reparameterizable;
+    static constexpr bool trains_elbo = false;
+    static constexpr bool trains_iwae = true;
+
+    template <class Family>
+    static consteval void refuse() {
+        static_assert(detail::always_false<Family>,
+                      "ppl: vimco is a score-function estimator for discrete sites; this family is continuous and "
+                      "reparameterizable, so pathwise (its default) gives lower-variance gradients: drop the override.");
+    }
+    template <class Self = vimco>
+    static consteval void refuse_in_elbo() {
+        static_assert(detail::always_false<Self>, "ppl: vimco is the score function of a K-sample bound: train with "
+                                                  "iwae(K, observe(...)) instead of elbo(...) (elbo can still score the model).");
+    }
+
+    template <fixed_string Site, class D, class Tau>
+    static auto value(const D& d, const Tau&) {
+        return std::apply([&](const auto&... p) { return family_of<D>::template draw<Site>(d.settings, p...); }, d.params);
+    }
+
+    /// VIMCO's score term: log_q() is the site's shared log q per sample, log_w the K log weights.
+    template <class Site, class LogQ, class LogWeight>
+    static auto iwae_surrogate(const Site&, const LogQ& log_q, const LogWeight& log_w, Eigen::Index samples) {
+        return make_expr(ops::vimco_surrogate_op{samples}, log_q(), stop_gradient(log_w));
+    }
+};
+
 
 }  // namespace ppl

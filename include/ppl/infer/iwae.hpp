@@ -25,9 +25,12 @@
 #include "ppl/core/random.hpp"
 #include "ppl/dist/prior_log_prob.hpp"
 #include "ppl/estimators/policy.hpp"
-#include "ppl/estimators/vimco.hpp"
-#include "ppl/infer/elbo.hpp"
+#include "ppl/estimators/protocol.hpp"
+#include "ppl/infer/cost_terms.hpp"
+#include "ppl/infer/model_sites.hpp"
 #include "ppl/infer/named_inputs.hpp"
+#include "ppl/infer/sample.hpp"
+#include "ppl/infer/step.hpp"
 #include "ppl/ops/log_mean_exp.hpp"
 #include "ppl/ops/reduce.hpp"
 #include "ppl/ops/stop_gradient.hpp"
@@ -60,10 +63,13 @@ public:
     static constexpr std::size_t site_count = sites_type::size;
 
 private:
+    // The site's surrogate in the K-sample bound (its estimator's score terms), or nothing.
     template <class Site, class LogWeight>
     static auto surrogate(const Site& site, const LogWeight& log_w, Eigen::Index samples) {
-        if constexpr (is_vimco_v<estimator_of<Site>>)
-            return std::tuple{make_expr(ops::vimco_surrogate_op{samples}, detail::site_log_q(site), stop_gradient(log_w))};
+        using E = estimator_of<Site>;
+        const auto log_q = [&] { return detail::site_log_q(site); };
+        if constexpr (requires { E::iwae_surrogate(site, log_q, log_w, samples); })
+            return std::tuple{E::iwae_surrogate(site, log_q, log_w, samples)};
         else
             return std::tuple<>{};
     }
@@ -90,15 +96,22 @@ private:
     using named_inputs = std::initializer_list<basic_named_input<scalar>>;  // {{"x", X}, {"y", Y}}
     using data_input = std::remove_cvref_t<decltype(std::get<0>(std::declval<std::tuple<Observations...>>()).data)>;
 
-    static constexpr bool has_relaxed_sites =
-        detail::any_site(sites_type{}, []<class E>() { return is_relaxation_v<E>; });
-    static constexpr bool has_plain_score_sites =
-        detail::any_site(sites_type{}, []<class E>() { return is_score_function_v<E> || is_antithetic_v<E> || is_conditional_relaxation_v<E>; });
+    template <class S>
+    struct untrained : std::bool_constant<!estimator_traits<estimator_of<S>>::trains_iwae> {};
+    using untrained_sites = filter_t<untrained, sites_type>;
 
-    // rebar and relax sites draw exact samples here (hard flag set), so their control input only needs a value
+    // The inputs the sites' estimators read; sites draw exact samples here (hard flag set), so no
+    // estimator state is passed.
     template <class... S>
-    void bind_rebar_controls(type_list<S...>) {
-        (graph_.template set<concat(fixed_string{"rebar:control."}, let_name_of<S>)>(rebar_control_), ...);
+    void bind_estimator_inputs(type_list<S...>, [[maybe_unused]] Eigen::Index points) {  // (unused without such sites)
+        ([&] {
+            using E = estimator_of<S>;
+            constexpr std::size_t i = index_of_v<S, sites_type>;
+            if constexpr (requires(graph_type& g, std::vector<matrix>& buffers) {
+                              E::template bind_inputs<let_name_of<S>>(g, nullptr, points, buffers);
+                          })
+                E::template bind_inputs<let_name_of<S>>(graph_, nullptr, points, estimator_inputs_[i]);
+        }(), ...);
     }
 
 public:
@@ -204,19 +217,13 @@ private:
     }
 
     static constexpr void check_trainable() {
-        static_assert(!has_relaxed_sites,
-                      "ppl: iwae(K, ...) trains pathwise and vimco sites. A relaxed site (gumbel_softmax, straight_through) "
-                      "has no importance weight for its soft samples: train it with elbo(...) and evaluate with "
-                      "iwae(K, ...).forward, or write sample<\"z\", vimco>(...).");
-        static_assert(!has_plain_score_sites,
-                      "ppl: in iwae(K, ...), discrete sites train with vimco, the score function with the K-sample "
-                      "leave-one-out baseline: write sample<\"z\", vimco>(...) instead of score_function, disarm, arm, rebar or relax.");
+        if constexpr (untrained_sites::size > 0) refusal_in_iwae<estimator_of<at_t<0, untrained_sites>>>::raise();
     }
 
     void bind_settings() {
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
-        bind_rebar_controls(filter_t<detail::is_rebar_site, sites_type>{});
+        bind_estimator_inputs(sites_type{}, 0);
     }
 
     template <class Noise>
@@ -260,7 +267,7 @@ private:
 
     Eigen::Index samples_;
     std::array<baseline_state, 0> no_baselines_{};
-    matrix rebar_control_ = matrix::Ones(1, 3);
+    std::array<std::vector<matrix>, site_count> estimator_inputs_;  // what each site's estimator binds each step
     std::tuple<Observations...> observed_;
     graph_type graph_;
     matrix tau_ = matrix::Ones(1, 1), hard_ = matrix::Ones(1, 1), replicated_;

@@ -70,6 +70,15 @@ std::span<const basic_named_input<Scalar>> as_span(std::initializer_list<basic_n
     return {inputs.begin(), inputs.size()};
 }
 
+// K copies of the batch side by side (copy k in columns k n .. k n + n - 1): K samples per data point.
+template <class Batch, class Matrix>
+const Matrix& replicate_columns(const Batch& batch, Eigen::Index copies, Matrix& buffer) {
+    const Eigen::Index points = batch.cols();
+    if (buffer.rows() != batch.rows() || buffer.cols() != points * copies) buffer.resize(batch.rows(), points * copies);
+    for (Eigen::Index s = 0; s < copies; ++s) buffer.middleCols(s * points, points) = batch;
+    return buffer;
+}
+
 }  // namespace detail
 
 }  // namespace ppl

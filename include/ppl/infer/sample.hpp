@@ -78,15 +78,15 @@ template <fixed_string Name, class First = use_default, class Second = use_defau
     using family = family_of<Q>;
     using estimator = estimator_for<family, typename request::estimator>;
     using scope = typename request::scope;
-    if constexpr (is_relaxation_v<estimator>)
+    if constexpr (estimator_traits<estimator>::needs_analytic_kl)
         static_assert(std::is_same_v<family_of<Prior>, family>,
                       "ppl: a relaxed site computes its KL term from the categorical q, so its prior must be "
                       "of the same family (uniform_categorical() or categorical(...)).");
     if constexpr (std::is_same_v<scope, global>)
-        static_assert(detail::legal_for_global_site<estimator>(),
+        static_assert(estimator_traits<estimator>::global_sites,
                       "ppl: a global site draws once per dataset, so it takes pathwise, gumbel_softmax, straight_through "
-                      "or score_function with the none or moving_average baseline; rebar, relax, disarm, arm, vimco and "
-                      "leave_one_out work on samples per data point: make the site local or choose one of those.");
+                      "or score_function with the none or moving_average baseline; estimators that pair, group or lay "
+                      "out several samples per data point cannot: make the site local or choose one of those.");
     if constexpr (requires { check_site_prior(q, prior); }) check_site_prior(q, prior);  // families whose prior must match q's settings
     auto shared_q = detail::share_parameters<Name>(q, std::make_index_sequence<std::tuple_size_v<decltype(q.params)>>{});
     auto value = estimator::template value<Name>(shared_q, temperature_input);

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "ppl/estimators/policy.hpp"
+#include "ppl/estimators/protocol.hpp"
 
 namespace ppl {
 
@@ -34,14 +35,6 @@ struct site_request {
     using estimator = std::conditional_t<is_scope_v<A>, B, A>;
 };
 
-// What a global site may use: one draw per dataset leaves no per-point pairs or sample groups.
-template <class Estimator>
-constexpr bool legal_for_global_site() {
-    if constexpr (is_score_function_v<Estimator>)
-        return !std::is_same_v<typename Estimator::baseline, leave_one_out>;
-    else
-        return std::is_same_v<Estimator, pathwise> || is_relaxation_v<Estimator>;
-}
 }  // namespace detail
 
 }  // namespace ppl
