@@ -92,7 +92,7 @@ double rebar_estimate(const Eigen::VectorXd& logits0, const Eigen::VectorXd& rew
     Eigen::MatrixXd r = rewards, control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
     control << std::exp(state.control.log_tau), std::exp(state.control.log_tau + rebar_layout::probe_step), state.control.eta;
     g.template set<"r">(r);
-    g.template set<"rebar:control.c">(control);
+    g.template set<Estimator::template control_name<"c">>(control);
     g.template set<"hard_samples">(hard);
     g.value_and_grad(stream_noise{&rng});
     if (adapt)

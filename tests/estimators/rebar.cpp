@@ -60,7 +60,7 @@ TEST_CASE("rebar: block 0 is an exact draw and block 2 is the relaxation conditi
     graph g{sum(z)};
     Eigen::MatrixXd control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
     control << 0.3, 0.3, 1.0;
-    g.set<"rebar:control.z">(control);
+    g.set<rebar::control_name<"z">>(control);
     g.set<"hard_samples">(hard);
     random_stream rng{3};
     g.forward(stream_noise{&rng});
@@ -85,7 +85,7 @@ TEST_CASE("rebar: the categorical conditional relaxation keeps the argmax and th
     graph g{sum(z)};
     Eigen::MatrixXd control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
     control << 0.5, 0.5, 1.0;
-    g.set<"rebar:control.z">(control);
+    g.set<rebar::control_name<"z">>(control);
     g.set<"hard_samples">(hard);
     random_stream rng{4};
     g.forward(stream_noise{&rng});
@@ -145,7 +145,7 @@ TEST_CASE("rebar: columns that are not five blocks are a ppl::error that names t
     basic_parameter<double> logits("logits", 2, 3);
     graph g{sum(rebar::value<"z">(bernoulli_logits(param(logits)), constant_leaf{1.0}))};
     Eigen::MatrixXd control = Eigen::MatrixXd::Ones(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
-    g.set<"rebar:control.z">(control);
+    g.set<rebar::control_name<"z">>(control);
     g.set<"hard_samples">(hard);
     random_stream rng{1};
     CHECK_THROWS_WITH(g.forward(stream_noise{&rng}), Catch::Contains("five column blocks"));

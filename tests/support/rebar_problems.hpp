@@ -59,7 +59,7 @@ Eigen::MatrixXd rebar_estimates(baseline_state& state, Eigen::Index n, random_st
     Eigen::MatrixXd control(1, 3), hard = Eigen::MatrixXd::Zero(1, 1);
     control << std::exp(state.control.log_tau), std::exp(state.control.log_tau + rebar_layout::probe_step), state.control.eta;
     g.template set<"r">(r);
-    g.template set<"rebar:control.z">(control);
+    g.template set<Estimator::template control_name<"z">>(control);
     g.template set<"hard_samples">(hard);
     g.value_and_grad(stream_noise{&rng});
     CHECK(g.result()(0, 0) == 0.0);

@@ -1,6 +1,6 @@
 #pragma once
-// ARM (Yin and Zhou 2019): the augment-REINFORCE-merge estimator for Bernoulli sites, the
-// antithetic pair of DisARM without its Rao-Blackwellization.
+// ARM (Yin and Zhou 2019): the augment-REINFORCE-merge estimator for Bernoulli sites: an
+// antithetic pair of samples per data point, without DisARM's Rao-Blackwellization.
 #include <Eigen/Core>
 #include <cmath>
 #include <string_view>
@@ -11,8 +11,12 @@
 #include "ppl/core/error.hpp"
 #include "ppl/core/let.hpp"
 #include "ppl/core/schedule.hpp"
-#include "ppl/estimators/disarm.hpp"
 #include "ppl/estimators/protocol.hpp"
+#include "ppl/estimators/score_function.hpp"
+#include "ppl/ops/antithetic.hpp"
+#include "ppl/ops/noise.hpp"
+#include "ppl/ops/one_hot.hpp"
+#include "ppl/ops/stop_gradient.hpp"
 
 namespace ppl {
 
@@ -55,7 +59,7 @@ struct arm_surrogate_op {
 struct arm {
     static constexpr std::string_view name = "arm";
     template <class Family>
-    static constexpr bool accepts = disarm::accepts<Family>;
+    static constexpr bool accepts = support_of_v<Family> == value_support::binary && !Family::reparameterizable;
     static constexpr Eigen::Index samples_per_point = 2;
     /// The let that holds a site's pair of logistic noises, read by the surrogate.
     template <fixed_string Site>

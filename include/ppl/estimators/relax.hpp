@@ -8,7 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ppl/estimators/rebar.hpp"
+#include "ppl/estimators/conditional_relaxation.hpp"
+#include "ppl/estimators/protocol.hpp"
 
 namespace ppl {
 
@@ -211,7 +212,7 @@ struct relax : detail::conditional_relaxation_rules<detail::network_control<Net>
         else
             static_assert(detail::always_false<Family>,
                           "ppl: relax needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
-                          "sites only; for this family use score_function<leave_one_out>, or vimco in iwae(K, ...).");
+                          "sites only; for this family use score_function<leave_one_out>, or train the K-sample bound iwae(K, ...) with its score function.");
     }
 };
 
