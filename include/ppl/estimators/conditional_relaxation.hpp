@@ -447,6 +447,20 @@ struct conditional_relaxation_rules {
     static constexpr Eigen::Index column_blocks = rebar_layout::blocks;
     static constexpr bool needs_analytic_kl = true;  // the relaxed blocks lie outside q's support
 
+    template <class Family>
+    static consteval void refuse() {
+        if constexpr (Family::reparameterizable)
+            static_assert(detail::always_false<Family>,
+                          "ppl: this estimator (named above) is a control variate for discrete bernoulli or categorical "
+                          "sites; this family is continuous and reparameterizable, so pathwise (its default) needs no "
+                          "control variate: drop the override.");
+        else
+            static_assert(detail::always_false<Family>,
+                          "ppl: this estimator (named above) needs the conditional Gumbel relaxation, which ppl has for "
+                          "bernoulli and categorical sites only; for this family use score_function<leave_one_out>, or "
+                          "train the K-sample bound iwae(K, ...) with its score function.");
+    }
+
     /// The let that holds a site's uniform noise (block 0: u, block 1: v), read by the surrogate.
     template <fixed_string Site>
     static constexpr auto noise_name = concat(fixed_string{"relaxation:noise."}, Site);

@@ -30,19 +30,6 @@ void rebar_adapt(typename detail::rebar_math<Family>::settings settings, baselin
 /// rebar_adapt). Build with elbo(...): the objective lays out the five blocks the site needs.
 struct rebar : detail::conditional_relaxation_rules<detail::no_network> {
     static constexpr std::string_view name = "rebar";
-
-    template <class Family>
-    static consteval void refuse() {
-        if constexpr (Family::reparameterizable)
-            static_assert(detail::always_false<Family>,
-                          "ppl: rebar is a control variate for discrete bernoulli or categorical sites; this family is "
-                          "continuous and reparameterizable, so pathwise (its default) needs no control variate: drop the "
-                          "override.");
-        else
-            static_assert(detail::always_false<Family>,
-                          "ppl: rebar needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
-                          "sites only; for this family use score_function<leave_one_out>, or train the K-sample bound iwae(K, ...) with its score function.");
-    }
 };
 
 }  // namespace ppl

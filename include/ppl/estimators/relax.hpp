@@ -204,15 +204,8 @@ struct relax : detail::conditional_relaxation_rules<detail::network_control<Net>
                           "ppl: relax<Net> needs a control network type Net with static functions parameter_count(rows), "
                           "initialise(rho, rows), value(rho, x, r) and backward(rho, x, weights, dx, drho) (see "
                           "relax_network in ppl/estimators/relax.hpp); or write relax<relax_mlp<32>> for a ready-made one.");
-        else if constexpr (Family::reparameterizable)
-            static_assert(detail::always_false<Family>,
-                          "ppl: relax is a control variate for discrete bernoulli or categorical sites; this family is "
-                          "continuous and reparameterizable, so pathwise (its default) needs no control variate: drop the "
-                          "override.");
         else
-            static_assert(detail::always_false<Family>,
-                          "ppl: relax needs the conditional Gumbel relaxation, which ppl has for bernoulli and categorical "
-                          "sites only; for this family use score_function<leave_one_out>, or train the K-sample bound iwae(K, ...) with its score function.");
+            detail::conditional_relaxation_rules<detail::network_control<Net>>::template refuse<Family>();
     }
 };
 

@@ -339,18 +339,6 @@ private:
         }(), ...);
     }
 
-    // The inputs the sites' estimators read, bound each step.
-    template <class... S>
-    void bind_estimator_inputs(type_list<S...>, [[maybe_unused]] Eigen::Index points) {  // (unused without such sites)
-        ([&] {
-            using E = estimator_of<S>;
-            constexpr std::size_t i = index_of_v<S, sites_type>;
-            if constexpr (requires(graph_type& g, std::vector<matrix>& buffers) {
-                              E::template bind_inputs<let_name_of<S>>(g, &states_[i], points, buffers);
-                          })
-                E::template bind_inputs<let_name_of<S>>(graph_, &states_[i], points, estimator_inputs_[i]);
-        }(), ...);
-    }
 
     // A site whose estimator needs k samples per data point, built with another count.
     template <class... S>
@@ -415,7 +403,7 @@ private:
             global_weight_(0, 0) = static_cast<scalar>(1.0 / static_cast<double>(settings_.dataset_size));
             graph_.template set<"elbo:global_weight">(global_weight_);
         }
-        bind_estimator_inputs(sites_type{}, points);
+        detail::bind_estimator_inputs(sites_type{}, graph_, states_.data(), points, estimator_inputs_);
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"beta">()) graph_.template set<"beta">(beta_);
         if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);

@@ -100,19 +100,6 @@ private:
     struct untrained : std::bool_constant<!estimator_traits<estimator_of<S>>::trains_iwae> {};
     using untrained_sites = filter_t<untrained, sites_type>;
 
-    // The inputs the sites' estimators read; sites draw exact samples here (hard flag set), so no
-    // estimator state is passed.
-    template <class... S>
-    void bind_estimator_inputs(type_list<S...>, [[maybe_unused]] Eigen::Index points) {  // (unused without such sites)
-        ([&] {
-            using E = estimator_of<S>;
-            constexpr std::size_t i = index_of_v<S, sites_type>;
-            if constexpr (requires(graph_type& g, std::vector<matrix>& buffers) {
-                              E::template bind_inputs<let_name_of<S>>(g, nullptr, points, buffers);
-                          })
-                E::template bind_inputs<let_name_of<S>>(graph_, nullptr, points, estimator_inputs_[i]);
-        }(), ...);
-    }
 
 public:
     /// Named inputs held elsewhere (a driver that builds the list at run time, such as trainer).
@@ -223,7 +210,8 @@ private:
     void bind_settings() {
         if constexpr (graph_type::template has_input<"tau">()) graph_.template set<"tau">(tau_);
         if constexpr (graph_type::template has_input<"hard_samples">()) graph_.template set<"hard_samples">(hard_);
-        bind_estimator_inputs(sites_type{}, 0);
+        // sites draw exact samples here (hard flag set): no estimator state
+        detail::bind_estimator_inputs(sites_type{}, graph_, nullptr, 0, estimator_inputs_);
     }
 
     template <class Noise>

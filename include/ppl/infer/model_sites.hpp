@@ -7,6 +7,9 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <vector>
+
+#include <Eigen/Core>
 
 #include "ppl/core/let.hpp"
 #include "ppl/core/schedule.hpp"
@@ -92,6 +95,22 @@ const S& find_site(const Root& root, type_list<Known...> known) {
 template <class... S>
 constexpr bool any_site(type_list<S...>, [[maybe_unused]] auto predicate) {  // (unused for a model without sites)
     return (false || ... || predicate.template operator()<estimator_of<S>>());
+}
+
+// Binds the inputs each site's estimator reads each step (its bind_inputs), from the site's state,
+// or from none (states null: the sites draw exact samples, as in iwae).
+template <class... S, class Graph, class Matrix, std::size_t N>
+void bind_estimator_inputs(type_list<S...>, [[maybe_unused]] Graph& graph, [[maybe_unused]] const baseline_state* states,
+                           [[maybe_unused]] Eigen::Index points,
+                           [[maybe_unused]] std::array<std::vector<Matrix>, N>& buffers) {  // (unused without such sites)
+    ([&] {
+        using E = estimator_of<S>;
+        constexpr std::size_t i = index_of_v<S, type_list<S...>>;
+        if constexpr (requires(Graph& g, const baseline_state* state, std::vector<Matrix>& b) {
+                          E::template bind_inputs<let_name_of<S>>(g, state, points, b);
+                      })
+            E::template bind_inputs<let_name_of<S>>(graph, states != nullptr ? states + i : nullptr, points, buffers[i]);
+    }(), ...);
 }
 
 // One line per random site: site=<name> dist=<family> estimator=<...> kl=<analytic|monte_carlo>.
