@@ -37,10 +37,6 @@ using default_estimator_t =
     std::conditional_t<Family::reparameterizable, pathwise,
                        std::conditional_t<Family::relaxable, gumbel_softmax, score_function<moving_average>>>;
 
-/// True for gumbel_softmax and straight_through.
-template <class T>
-inline constexpr bool is_relaxation_v = std::is_same_v<T, gumbel_softmax> || std::is_same_v<T, straight_through>;
-
 /// Checks a requested estimator against the family; an illegal pairing is a compile error that
 /// names the family and the estimator, says why and what to write instead (the estimator's
 /// refuse<Family>()). After the error the family's default is used, so that the message is the

@@ -100,7 +100,6 @@ private:
     struct untrained : std::bool_constant<!estimator_traits<estimator_of<S>>::trains_iwae> {};
     using untrained_sites = filter_t<untrained, sites_type>;
 
-
 public:
     /// Named inputs held elsewhere (a driver that builds the list at run time, such as trainer).
     using input_span = std::span<const basic_named_input<scalar>>;
