@@ -270,7 +270,10 @@ int run_with_mpi(Body&& body) {
             std::cerr << "error: " << e.what() << "\n";
             return 1;
         }
-        std::cerr << "error (process " << world.rank() << " of " << world.size() << "): " << e.what() << "\n";
+        // One write, so the line cannot interleave with mpirun's own report of the abort.
+        const std::string line = "error (process " + std::to_string(world.rank()) + " of " + std::to_string(world.size()) +
+                                 "): " + e.what() + "\n";
+        std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
         world.abort(1);
     }
 }
