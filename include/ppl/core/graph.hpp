@@ -36,6 +36,101 @@ namespace detail {
 struct ignore_parameter {
     void operator()(const auto&) const {}
 };
+
+// The node whose buffers hold O's value: a let shares its operand's.
+template <class O>
+struct storage_node {
+    using type = O;
+};
+template <fixed_string Name, class Operand, class Info>
+struct storage_node<let_node<Name, Operand, Info>> : storage_node<Operand> {};
+
+// How a node reads an operand whose buffers are those of node S (parameters as the graph's type P:
+// another scalar type has been reported, and the report stays the only error).
+template <class S, class P>
+using operand_kind_t = operand_kind<
+    std::conditional_t<is_expr_v<S>, void,
+                       std::conditional_t<is_input_v<S>, any_input, std::conditional_t<is_parameter_leaf_v<S>, parameter_leaf<P>, S>>>,
+    node_traits<S>::needs_grad>;
+
+template <class N, class P, class Indices = std::make_index_sequence<node_traits<N>::arity>>
+struct op_rules_for;
+template <class N, class P, std::size_t... K>
+struct op_rules_for<N, P, std::index_sequence<K...>> {
+    using type = op_rules<std::remove_cvref_t<decltype(std::declval<N&>().op)>, node_traits<N>::needs_grad,
+                          operand_kind_t<typename storage_node<operand_t<N, K>>::type, P>...>;
+};
+
+/// A slot's rules: shape inference, forward and backward (null when the slot computes nothing).
+template <class Scalar>
+struct slot_rule_set {
+    using rule_fn = void (*)(pass_buffers<Scalar>&, const std::size_t*);
+    rule_fn bind = nullptr, forward = nullptr, backward = nullptr;
+    std::string_view name{};
+};
+
+template <class N, class P, class Scalar>
+constexpr slot_rule_set<Scalar> rules_of() {
+    slot_rule_set<Scalar> r;
+    r.name = node_name<N>();
+    if constexpr (is_expr_v<N>) {
+        using rules = typename op_rules_for<N, P>::type;
+        r.bind = &rules::template bind<Scalar>;
+        r.forward = &rules::template forward<Scalar>;
+        if constexpr (node_traits<N>::needs_grad) r.backward = &rules::template backward<Scalar>;
+    } else if constexpr (is_let_v<N>) {
+        r.bind = &leaf_rules<shared_slot>::template bind<Scalar>;
+    } else if constexpr (is_input_v<N>) {
+        r.bind = &leaf_rules<any_input>::template bind<Scalar>;
+    } else {
+        r.bind = &leaf_rules<N>::template bind<Scalar>;
+    }
+    return r;
+}
+
+// Writes the rules of T's body, which starts at slot `first`: its operands' bodies, then T.
+template <class T, class P, class Scalar, std::size_t Size>
+constexpr void write_body_rules(std::array<slot_rule_set<Scalar>, Size>& out, std::size_t first) {
+    if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ([&] {
+            if constexpr (!is_let_v<operand_t<T, I>>) write_body_rules<operand_t<T, I>, P>(out, first + body<T>::prefix[I]);
+        }(), ...);
+    }(std::make_index_sequence<node_traits<T>::arity>{});
+    out[first + body<T>::size - 1] = rules_of<T, P, Scalar>();
+}
+
+// The first parameter leaf below T, lets included (void if none).
+template <class T, class Indices = std::make_index_sequence<node_traits<T>::arity>>
+struct first_parameter_leaf {
+    using type = std::conditional_t<is_parameter_leaf_v<T>, T, void>;
+};
+template <class... T>
+struct first_of_leaves {
+    using type = void;
+};
+template <class T, class... Rest>
+struct first_of_leaves<T, Rest...> {
+    using type = std::conditional_t<std::is_void_v<T>, typename first_of_leaves<Rest...>::type, T>;
+};
+template <class T, std::size_t I0, std::size_t... I>
+struct first_parameter_leaf<T, std::index_sequence<I0, I...>> {
+    using type = typename first_of_leaves<typename first_parameter_leaf<operand_t<T, I0>>::type,
+                                          typename first_parameter_leaf<operand_t<T, I>>::type...>::type;
+};
+
+// True when every parameter leaf below T, lets included, is parameter_leaf<P>.
+template <class T, class P, class Indices = std::make_index_sequence<node_traits<T>::arity>>
+struct parameters_all_of : std::bool_constant<!is_parameter_leaf_v<T> || std::is_same_v<T, parameter_leaf<P>>> {};
+template <class T, class P, std::size_t I0, std::size_t... I>
+struct parameters_all_of<T, P, std::index_sequence<I0, I...>>
+    : std::bool_constant<(parameters_all_of<operand_t<T, I0>, P>::value && ... && parameters_all_of<operand_t<T, I>, P>::value)> {};
+
+// True when the let N carries a recipe (a random site keeps its distributions).
+template <class N>
+constexpr bool carries_info() {
+    if constexpr (is_let_v<N>) return !std::is_same_v<typename N::info_type, no_info>;
+    else return false;
+}
 }  // namespace detail
 
 /// The noise source of graphs without random nodes: asking it for noise is an error.
@@ -60,19 +155,14 @@ class graph {
     static constexpr bool well_formed = !let_name_clash_v<Root>;
     using sched = schedule<std::conditional_t<well_formed, Root, constant_leaf>>;
     static constexpr std::size_t slot_count = sched::size;
-    using slots = std::make_index_sequence<slot_count>;
-    template <std::size_t I>
-    using node_type = typename sched::template node_type<I>;
+    static constexpr const auto& facts = sched::facts;
 
-    template <class N>
-    static constexpr std::string_view input_name_or_empty() {
-        if constexpr (is_input_v<N>) return N::name;
-        else return {};
-    }
     // The input read by each slot ("" if none), then the distinct inputs in first-use order.
-    static constexpr auto slot_inputs = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<std::string_view, slot_count>{input_name_or_empty<node_type<I>>()...};
-    }(slots{});
+    static constexpr auto slot_inputs = [] {
+        std::array<std::string_view, slot_count> out{};
+        for (std::size_t s = 0; s < slot_count; ++s) out[s] = facts[s].input_name;
+        return out;
+    }();
     static constexpr bool first_use(std::size_t s) {
         if (slot_inputs[s].empty()) return false;
         for (std::size_t t = 0; t < s; ++t)
@@ -98,9 +188,11 @@ class graph {
     }
 
     // The parameters' slots; the first gives the graph its parameter and scalar types.
-    static constexpr auto parameter_flags = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<bool, slot_count>{is_parameter_leaf_v<node_type<I>>...};
-    }(slots{});
+    static constexpr auto parameter_flags = [] {
+        std::array<bool, slot_count> out{};
+        for (std::size_t s = 0; s < slot_count; ++s) out[s] = facts[s].is_parameter;
+        return out;
+    }();
     static constexpr std::size_t parameter_count = [] {
         std::size_t n = 0;
         for (bool p : parameter_flags) n += p ? 1 : 0;
@@ -118,15 +210,11 @@ class graph {
         using scalar = typename P::scalar;
     };
     static constexpr auto first_parameter() {
-        if constexpr (parameter_count > 0) return std::type_identity<parameter_of<node_type<parameter_slots[0]>>>{};
+        if constexpr (parameter_count > 0) return std::type_identity<parameter_of<typename detail::first_parameter_leaf<Root>::type>>{};
         else return std::type_identity<parameter_of<void>>{};
     }
     using parameter_type = typename decltype(first_parameter())::type::type;
-    template <std::size_t... K>
-    static constexpr bool one_parameter_type(std::index_sequence<K...>) {
-        return (std::is_same_v<node_type<parameter_slots[K]>, parameter_leaf<parameter_type>> && ...);
-    }
-    static_assert(one_parameter_type(std::make_index_sequence<parameter_count>{}),
+    static_assert(parameter_count == 0 || detail::parameters_all_of<Root, parameter_type>::value,
                   "ppl: all parameters of one graph must have one scalar type (float by default).");
 
 public:
@@ -192,7 +280,7 @@ public:
         auto b = buffers();
         b.noise = &source;
         for (std::size_t i = 0; i < slot_count; ++i)
-            if (forward_rules[i] != nullptr) forward_rules[i](b, places[i].data());
+            if (rules[i].forward != nullptr) rules[i].forward(b, places[i].data());
         const scalar loss = values_[root_storage](0, 0);
         if (!std::isfinite(loss)) report_non_finite();
         return loss;
@@ -212,8 +300,8 @@ public:
         fresh_[root_storage] = false;
         auto b = buffers();
         for (std::size_t i = slot_count; i-- > 0;) {
-            if (backward_rules[i] != nullptr) {
-                backward_rules[i](b, places[i].data());
+            if (rules[i].backward != nullptr) {
+                rules[i].backward(b, places[i].data());
             } else if (final_at_[i]) {
                 auto& p = parameter_at(i);
                 if (p.grad_fresh) p.grad.setZero();  // no path from the loss: its gradient is zero
@@ -235,14 +323,14 @@ public:
     template <fixed_string Name>
     [[nodiscard]] const matrix& value() const {
         constexpr std::size_t slot = let_slot<Name>();
-        return values_[sched::template storage_of<slot>()];
+        return values_[sched::storage[slot]];
     }
 
     /// d loss / d (the value of let Name) from the last backward(); zero when the loss does not
     /// depend on it (e.g. a control variate reads how the loss responds to a random site).
     template <fixed_string Name>
     [[nodiscard]] const matrix& adjoint() {
-        constexpr std::size_t storage = sched::template storage_of<let_slot<Name>()>();
+        constexpr std::size_t storage = sched::storage[let_slot<Name>()];
         if (fresh_[storage]) adjoints_[storage].setZero(values_[storage].rows(), values_[storage].cols());
         return adjoints_[storage];
     }
@@ -283,7 +371,7 @@ private:
     using binding = detail::input_binding<scalar>;
     using buffers_type = detail::pass_buffers<scalar>;
     static constexpr std::size_t root_slot = slot_count - 1;
-    static constexpr std::size_t root_storage = sched::template storage_of<root_slot>();
+    static constexpr std::size_t root_storage = sched::storage[root_slot];
 
     template <fixed_string Name>
     static constexpr std::size_t input_index() {
@@ -305,126 +393,67 @@ private:
 
     // ---- the per-slot rules, as tables of function pointers ------------------------------------
 
-    // How slot I reads operand K, and where that operand lies (a slot, or an input's binding).
-    template <std::size_t I, std::size_t K>
-    static constexpr auto operand_kind_of() {
-        using S = node_type<sched::template storage_of<sched::template operand_slot<I, K>()>()>;
-        // (a parameter of another scalar type has been reported above; read it as the graph's type
-        // so that the report stays the only error)
-        using leaf = std::conditional_t<is_expr_v<S>, void,
-                                        std::conditional_t<is_input_v<S>, detail::any_input,
-                                                           std::conditional_t<is_parameter_leaf_v<S>, parameter_leaf<parameter_type>, S>>>;
-        return detail::operand_kind<leaf, node_traits<S>::needs_grad>{};
-    }
-    template <std::size_t I, std::size_t K>
-    static constexpr std::size_t operand_place() {
-        constexpr std::size_t storage = sched::template storage_of<sched::template operand_slot<I, K>()>();
-        using S = node_type<storage>;
-        if constexpr (is_input_v<S>) return find_input(S::name);
-        else return storage;
-    }
-    template <std::size_t I, std::size_t... K>
-    static auto op_rules_of(std::index_sequence<K...>)
-        -> detail::op_rules<std::remove_cvref_t<decltype(std::declval<node_type<I>&>().op)>,
-                            node_traits<node_type<I>>::needs_grad, decltype(operand_kind_of<I, K>())...>;
-    template <std::size_t I>
-    using op_rules_t = decltype(op_rules_of<I>(std::make_index_sequence<node_traits<node_type<I>>::arity>{}));
-
+    static constexpr std::size_t max_arity = sched::max_arity;
     // Per slot: its own slot, then where each operand lies (a let: the slot it shares; an input:
     // its binding index).
-    static constexpr std::size_t max_arity = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::max({std::size_t{1}, node_traits<node_type<I>>::arity...});
-    }(slots{});
     using place_row = std::array<std::size_t, max_arity + 1>;
-    template <std::size_t I>
-    static constexpr place_row places_of() {
-        using N = node_type<I>;
-        place_row row{};
-        row[0] = I;
-        if constexpr (is_expr_v<N>) {
-            [&]<std::size_t... K>(std::index_sequence<K...>) {
-                ((row[1 + K] = operand_place<I, K>()), ...);
-            }(std::make_index_sequence<node_traits<N>::arity>{});
-        } else if constexpr (is_let_v<N>) {
-            row[1] = sched::template storage_of<I>();
-        } else if constexpr (is_input_v<N>) {
-            row[1] = find_input(N::name);
+    static constexpr auto places = [] {
+        std::array<place_row, slot_count> out{};
+        for (std::size_t i = 0; i < slot_count; ++i) {
+            out[i][0] = i;
+            if (facts[i].is_expr) {
+                for (std::size_t k = 0; k < facts[i].arity; ++k) {
+                    const std::size_t storage = sched::storage[facts[i].operands[k]];
+                    out[i][1 + k] = facts[storage].is_input ? find_input(facts[storage].input_name) : storage;
+                }
+            } else if (facts[i].is_let) {
+                out[i][1] = sched::storage[i];
+            } else if (facts[i].is_input) {
+                out[i][1] = find_input(facts[i].input_name);
+            }
         }
-        return row;
-    }
-    static constexpr auto places = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<place_row, slot_count>{places_of<I>()...};
-    }(slots{});
+        return out;
+    }();
 
     using rule_fn = void (*)(buffers_type&, const std::size_t*);
-
-    template <std::size_t I>
-    static constexpr rule_fn bind_rule() {
-        using N = node_type<I>;
-        if constexpr (is_expr_v<N>) return &op_rules_t<I>::template bind<scalar>;
-        else if constexpr (is_let_v<N>) return &detail::leaf_rules<detail::shared_slot>::template bind<scalar>;
-        else if constexpr (is_input_v<N>) return &detail::leaf_rules<detail::any_input>::template bind<scalar>;
-        else return &detail::leaf_rules<N>::template bind<scalar>;
-    }
-    template <std::size_t I>
-    static constexpr rule_fn forward_rule() {
-        if constexpr (is_expr_v<node_type<I>>) return &op_rules_t<I>::template forward<scalar>;
-        else return nullptr;
-    }
-    template <std::size_t I>
-    static constexpr rule_fn backward_rule() {
-        if constexpr (is_expr_v<node_type<I>> && node_traits<node_type<I>>::needs_grad)
-            return &op_rules_t<I>::template backward<scalar>;
-        else return nullptr;
-    }
-
-    static constexpr auto bind_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<rule_fn, slot_count>{bind_rule<I>()...};
-    }(slots{});
-    static constexpr auto forward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<rule_fn, slot_count>{forward_rule<I>()...};
-    }(slots{});
-    static constexpr auto backward_rules = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<rule_fn, slot_count>{backward_rule<I>()...};
-    }(slots{});
+    using rules_row = detail::slot_rule_set<scalar>;
+    static constexpr auto rules = []<class... H>(type_list<H...>) {
+        std::array<rules_row, slot_count> out{};
+        std::size_t k = 0;
+        ((detail::write_body_rules<H, parameter_type>(out, sched::base[k]), ++k), ...);
+        return out;
+    }(typename sched::heads{});
 
     // What an error message calls each slot: its op and the let it sits in.
-    static constexpr auto slot_names = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<std::string_view, slot_count>{node_name<node_type<I>>()...};
-    }(slots{});
+    static constexpr auto slot_names = [] {
+        std::array<std::string_view, slot_count> out{};
+        for (std::size_t i = 0; i < slot_count; ++i) out[i] = rules[i].name;
+        return out;
+    }();
     enum class slot_kind : unsigned char { computed, input, parameter, other };
-    static constexpr auto slot_kinds = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<slot_kind, slot_count>{
-            (is_expr_v<node_type<I>>             ? slot_kind::computed
-             : is_input_v<node_type<I>>          ? slot_kind::input
-             : is_parameter_leaf_v<node_type<I>> ? slot_kind::parameter
-                                                 : slot_kind::other)...};
-    }(slots{});
+    static constexpr auto slot_kinds = [] {
+        std::array<slot_kind, slot_count> out{};
+        for (std::size_t i = 0; i < slot_count; ++i)
+            out[i] = facts[i].is_expr        ? slot_kind::computed
+                     : facts[i].is_input     ? slot_kind::input
+                     : facts[i].is_parameter ? slot_kind::parameter
+                                             : slot_kind::other;
+        return out;
+    }();
 
     // Per slot and operand: true when the operand is a parameter (the layer an error names).
-    template <std::size_t I>
-    static constexpr auto parameter_operands_of() {
-        std::array<bool, max_arity> row{};
-        if constexpr (is_expr_v<node_type<I>>) {
-            [&]<std::size_t... K>(std::index_sequence<K...>) {
-                ((row[K] = is_parameter_leaf_v<node_type<sched::template storage_of<sched::template operand_slot<I, K>()>()>>), ...);
-            }(std::make_index_sequence<node_traits<node_type<I>>::arity>{});
-        }
-        return row;
-    }
-    static constexpr auto parameter_operands = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<std::array<bool, max_arity>, slot_count>{parameter_operands_of<I>()...};
-    }(slots{});
+    static constexpr auto parameter_operands = [] {
+        std::array<std::array<bool, max_arity>, slot_count> out{};
+        for (std::size_t i = 0; i < slot_count; ++i)
+            if (facts[i].is_expr)
+                for (std::size_t k = 0; k < facts[i].arity; ++k) out[i][k] = facts[sched::storage[facts[i].operands[k]]].is_parameter;
+        return out;
+    }();
 
     // Per unit: true when its let carries a recipe (a random site keeps its distributions).
-    template <class N>
-    static constexpr bool carries_info() {
-        if constexpr (is_let_v<N>) return !std::is_same_v<typename N::info_type, no_info>;
-        else return false;
-    }
-    static constexpr auto unit_is_site = []<std::size_t... K>(std::index_sequence<K...>) {
-        return std::array<bool, sched::unit_count>{carries_info<node_type<sched::base[K + 1] - 1>>()...};
-    }(std::make_index_sequence<sched::unit_count>{});
+    static constexpr auto unit_is_site = []<class... H>(type_list<H...>) {
+        return std::array<bool, sched::unit_count>{detail::carries_info<H>()...};
+    }(typename sched::heads{});
 
     // The user's name for what slot i computes: the layer whose parameters it reads ("dec1" of
     // dec1.weight and dec1.bias), or the one parameter it reads; empty when it reads none.
@@ -500,7 +529,7 @@ private:
         auto b = buffers();
         for (std::size_t i = 0; i < slot_count; ++i) {
             try {
-                bind_rules[i](b, places[i].data());
+                rules[i].bind(b, places[i].data());
             } catch (const error& e) {
                 fail("at ", describe_slot(i), ": ", std::string_view(e.what()).substr(5));
             }

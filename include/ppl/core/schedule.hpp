@@ -8,8 +8,9 @@
 //
 // Bodies and closures are class templates of one node type each, so the compiler computes each
 // once per distinct node type and reuses it wherever that type appears. Nothing is instantiated
-// per path through the graph, and no search walks the schedule: a slot's node type is found by
-// overload resolution in a flat table, and a let's slot by its position in the closure.
+// per path through the graph or per slot: a slot's facts (its kind and its operands' slots) are
+// written by a walk over node types, and a let operand's slot is looked up by its name.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -26,25 +27,20 @@ namespace detail {
 template <class T, class Indices = std::make_index_sequence<node_traits<T>::arity>>
 struct body;
 
-// What an operand adds to its user's body: nothing if it is a let (referenced), else its body.
+// How many slots an operand adds to its user's body: none if it is a let (referenced), else its body's.
 template <class Operand>
-struct contribution {
-    using types = typename body<Operand>::types;
-    static constexpr std::size_t size = body<Operand>::size;
-};
+constexpr std::size_t contribution = body<Operand>::size;
 template <fixed_string Name, class Operand, class Info>
-struct contribution<let_node<Name, Operand, Info>> {
-    using types = type_list<>;
-    static constexpr std::size_t size = 0;
-};
+constexpr std::size_t contribution<let_node<Name, Operand, Info>> = 0;
 
+// The body's size and where each operand's part starts; the body itself is never built as a list
+// of types, whose total length would grow with the square of a long sum's length.
 template <class T, std::size_t... I>
 struct body<T, std::index_sequence<I...>> {
-    using types = concat_t<typename contribution<operand_t<T, I>>::types..., type_list<T>>;
-    static constexpr std::size_t size = types::size;
+    static constexpr std::size_t size = (std::size_t{1} + ... + contribution<operand_t<T, I>>);
     /// Where operand I's body starts in T's body; prefix[I + 1] - 1 is the operand's own slot.
     static constexpr std::array<std::size_t, sizeof...(I) + 1> prefix = [] {
-        const std::array<std::size_t, sizeof...(I)> sizes{contribution<operand_t<T, I>>::size...};
+        const std::array<std::size_t, sizeof...(I)> sizes{contribution<operand_t<T, I>>...};
         std::array<std::size_t, sizeof...(I) + 1> out{};
         for (std::size_t k = 0; k < sizes.size(); ++k) out[k + 1] = out[k] + sizes[k];
         return out;
@@ -143,7 +139,129 @@ inline constexpr bool depends_on_v = std::is_base_of_v<detail::let_key<Let>, det
 template <class T>
 inline constexpr bool let_name_clash_v = detail::closure<T>::type::clash;
 
+namespace detail {
+
+/// What the graph needs to know of one slot, computed from its node type alone.
+template <std::size_t MaxArity>
+struct slot_facts {
+    std::size_t arity = 0;
+    bool is_let = false, is_expr = false, is_input = false, is_parameter = false;
+    std::string_view input_name{};
+    /// The slot of each operand (a let operand: the last slot of its unit).
+    std::array<std::size_t, MaxArity> operands{};
+};
+
+/// The let units of a schedule by name, for looking up a let operand's slot.
+template <std::size_t Units>
+struct let_table {
+    std::array<std::string_view, Units> names{};
+    std::array<std::size_t, Units> slots{};
+    std::size_t lets = 0;  // the first `lets` units are lets
+    [[nodiscard]] constexpr std::size_t unit_of(std::string_view name) const {
+        for (std::size_t k = 0; k < lets; ++k)
+            if (names[k] == name) return k;
+        return Units;
+    }
+};
+
+template <class T>
+constexpr std::size_t arity_of = node_traits<T>::arity;
+
+// The largest arity in T's body (1 at least).
+template <class T>
+constexpr std::size_t body_max_arity() {
+    if constexpr (node_traits<T>::arity == 0) {
+        return 1;
+    } else {
+        return []<std::size_t... I>(std::index_sequence<I...>) {
+            std::size_t m = node_traits<T>::arity;
+            ([&] {
+                if constexpr (!is_let_v<operand_t<T, I>>) m = std::max(m, body_max_arity<operand_t<T, I>>());
+            }(), ...);
+            return m;
+        }(std::make_index_sequence<node_traits<T>::arity>{});
+    }
+}
+
+// The slot of operand K of the node N in slot i.
+template <class N, std::size_t K, std::size_t Units>
+constexpr std::size_t operand_slot_of(std::size_t i, const let_table<Units>& lets) {
+    using O = operand_t<N, K>;
+    if constexpr (is_let_v<O>) return lets.slots[lets.unit_of(O::name)];
+    else return i + 1 - body<N>::size + body<N>::prefix[K + 1] - 1;
+}
+
+template <class N, std::size_t MaxArity, std::size_t Units>
+constexpr slot_facts<MaxArity> facts_of(std::size_t i, const let_table<Units>& lets) {
+    slot_facts<MaxArity> f;
+    f.arity = node_traits<N>::arity;
+    f.is_let = is_let_v<N>, f.is_expr = is_expr_v<N>, f.is_input = is_input_v<N>, f.is_parameter = is_parameter_leaf_v<N>;
+    if constexpr (is_input_v<N>) f.input_name = N::name;
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        ((f.operands[K] = operand_slot_of<N, K>(i, lets)), ...);
+    }(std::make_index_sequence<node_traits<N>::arity>{});
+    return f;
+}
+
+// Writes the facts of T's body, which starts at slot `first`: its operands' bodies, then T.
+template <class T, std::size_t MaxArity, std::size_t Size, std::size_t Units>
+constexpr void write_body_facts(std::array<slot_facts<MaxArity>, Size>& out, std::size_t first, const let_table<Units>& lets) {
+    if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ([&] {
+            if constexpr (!is_let_v<operand_t<T, I>>) write_body_facts<operand_t<T, I>>(out, first + body<T>::prefix[I], lets);
+        }(), ...);
+    }(std::make_index_sequence<node_traits<T>::arity>{});
+    const std::size_t self = first + body<T>::size - 1;
+    out[self] = facts_of<T, MaxArity>(self, lets);
+}
+
+// Writes the objects of n's body in post-order; returns the next free entry.
+template <class T>
+void** fill_body(T& n, void** out) {
+    if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&](auto& operand) {
+                if constexpr (!is_let_v<std::remove_cvref_t<decltype(operand)>>) out = fill_body(operand, out);
+            }(get_operand<I>(n.operands)),
+            ...);
+    }(std::make_index_sequence<node_traits<T>::arity>{});
+    if constexpr (is_expr_v<T>) *out = &n.op;
+    else if constexpr (is_let_v<T>) *out = nullptr;
+    else *out = &n;
+    return out + 1;
+}
+
+template <class H>
+void fill_unit(void* head, void** out) {
+    fill_body(*static_cast<H*>(head), out);
+}
+
+// Records the first object of every let below n (Pointer: void* or const void*), by the unit its
+// name has in `lets`.
+template <class T, class Pointer, std::size_t Units>
+void find_lets(T& n, std::array<Pointer, Units>& found, const let_table<Units>& lets) {
+    if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&](auto& operand) {
+                using O = std::remove_cvref_t<decltype(operand)>;
+                if constexpr (is_let_v<O>) {
+                    Pointer& slot = found[lets.unit_of(O::name)];
+                    if (slot != nullptr) return;
+                    slot = &operand;
+                }
+                find_lets(operand, found, lets);
+            }(get_operand<I>(n.operands)),
+            ...);
+    }(std::make_index_sequence<node_traits<T>::arity>{});
+}
+
+}  // namespace detail
+
 /// The evaluation order of Root's nodes and the slot of every operand.
+///
+/// Everything per slot is computed by templates of one node type (or of one unit's head), never of
+/// the slot's index within Root: a compiler hashes a template's arguments on every instantiation,
+/// so instantiations that carry Root would cost the size of the whole model each.
 template <class Root>
 struct schedule {
     /// The units of the schedule: every let of the closure, then the root unless it is a let.
@@ -156,19 +274,15 @@ private:
         if constexpr (is_let_v<T>) return T::name;
         else return {};
     }
-    static constexpr bool is_let_unit(std::size_t k) { return is_let_v<Root> || k + 1 < unit_count; }
-
-    template <std::size_t... K>
-    static constexpr auto bases(std::index_sequence<K...>) {
-        const std::array<std::size_t, unit_count> sizes{detail::body<at_t<K, heads>>::size...};
-        std::array<std::size_t, unit_count + 1> out{};
-        for (std::size_t k = 0; k < unit_count; ++k) out[k + 1] = out[k] + sizes[k];
-        return out;
-    }
 
 public:
     /// The first slot of each unit; base[unit_count] is the number of slots.
-    static constexpr std::array<std::size_t, unit_count + 1> base = bases(std::make_index_sequence<unit_count>{});
+    static constexpr std::array<std::size_t, unit_count + 1> base = []<class... H>(type_list<H...>) {
+        const std::array<std::size_t, unit_count> sizes{detail::body<H>::size...};
+        std::array<std::size_t, unit_count + 1> out{};
+        for (std::size_t k = 0; k < unit_count; ++k) out[k + 1] = out[k] + sizes[k];
+        return out;
+    }(heads{});
     static constexpr std::size_t size = base[unit_count];
     /// The unit that holds each slot.
     static constexpr std::array<std::size_t, size> unit_of = [] {
@@ -178,47 +292,44 @@ public:
         return out;
     }();
 
-    /// Slot I: its unit's head and its node type.
-    template <std::size_t I>
-    struct slot {
-        using head = at_t<unit_of[I], heads>;
-        using node = at_t<I - base[unit_of[I]], typename detail::body<head>::types>;
-    };
-    template <std::size_t I>
-    using node_type = typename slot<I>::node;
-
-    /// The slot of a let of the closure: the last slot of its unit.
-    template <class Let>
-    [[nodiscard]] static constexpr std::size_t let_slot() {
-        return base[index_of_v<Let, heads> + 1] - 1;
-    }
-
-    /// The slot of operand Op of the node in slot I.
-    template <std::size_t I, std::size_t Op>
-    [[nodiscard]] static constexpr std::size_t operand_slot() {
-        using N = node_type<I>;
-        using O = operand_t<N, Op>;
-        if constexpr (is_let_v<O>) return let_slot<O>();
-        else return I + 1 - detail::body<N>::size + detail::body<N>::prefix[Op + 1] - 1;
-    }
-
-    /// The slot whose buffers hold slot I's value: a let shares its operand's buffers.
-    template <std::size_t I>
-    [[nodiscard]] static constexpr std::size_t storage_of() {
-        if constexpr (is_let_v<node_type<I>>) return storage_of<operand_slot<I, 0>()>();
-        else return I;
-    }
-
     /// The names of the lets, by unit ("" for the root's unit when the root is not a let).
-    static constexpr auto let_names = []<std::size_t... K>(std::index_sequence<K...>) {
-        return std::array<std::string_view, unit_count>{name_or_empty<at_t<K, heads>>()...};
-    }(std::make_index_sequence<unit_count>{});
+    static constexpr auto let_names = []<class... H>(type_list<H...>) {
+        return std::array<std::string_view, unit_count>{name_or_empty<H>()...};
+    }(heads{});
+
+    /// The lets by name, and the slot of each (the last slot of its unit).
+    static constexpr detail::let_table<unit_count> lets = [] {
+        detail::let_table<unit_count> t;
+        t.names = let_names;
+        for (std::size_t k = 0; k < unit_count; ++k) t.slots[k] = base[k + 1] - 1;
+        t.lets = is_let_v<Root> ? unit_count : unit_count - 1;
+        return t;
+    }();
+
+    /// The largest arity of any node.
+    static constexpr std::size_t max_arity = []<class... H>(type_list<H...>) {
+        return std::max({std::size_t{1}, detail::body_max_arity<H>()...});
+    }(heads{});
+
+    /// Per slot: what the node is, and the slots of its operands.
+    static constexpr std::array<detail::slot_facts<max_arity>, size> facts = []<class... H>(type_list<H...>) {
+        std::array<detail::slot_facts<max_arity>, size> out{};
+        std::size_t k = 0;
+        ((detail::write_body_facts<H>(out, base[k], lets), ++k), ...);
+        return out;
+    }(heads{});
+
+    /// The slot whose buffers hold each slot's value: a let shares its operand's buffers.
+    static constexpr std::array<std::size_t, size> storage = [] {
+        std::array<std::size_t, size> out{};
+        for (std::size_t s = 0; s < size; ++s) out[s] = facts[s].is_let ? out[facts[s].operands[0]] : s;
+        return out;
+    }();
 
     /// The unit of the let named Name, or unit_count if there is none.
     [[nodiscard]] static constexpr std::size_t find_let(std::string_view name) {
-        for (std::size_t k = 0; k < unit_count; ++k)
-            if (is_let_unit(k) && let_names[k] == name) return k;
-        return unit_count;
+        const std::size_t k = lets.unit_of(name);
+        return k < lets.lets ? k : unit_count;
     }
 
     /// The name of the innermost let that encloses (or is) the node in slot I, or "" if none.
@@ -228,54 +339,16 @@ public:
     /// nothing for a let (it shares its operand's slot). Every let is found once.
     static void link(Root& root, std::array<void*, size>& objects) {
         std::array<void*, unit_count> heads_found{};
-        heads_found[is_let_v<Root> ? index_of_v<Root, heads> : unit_count - 1] = &root;
-        find_lets(root, heads_found);
+        heads_found[is_let_v<Root> ? lets.unit_of(name_or_empty<Root>()) : unit_count - 1] = &root;
+        detail::find_lets(root, heads_found, lets);
         for (std::size_t k = 0; k < unit_count; ++k) fillers[k](heads_found[k], objects.data() + base[k]);
     }
 
 private:
-    template <std::size_t K>
-    static void fill_unit(void* head, void** out) {
-        fill_body(*static_cast<at_t<K, heads>*>(head), out);
-    }
     // one function per unit, called from a loop: a fold over every unit would hit clang's nesting limit
-    static constexpr auto fillers = []<std::size_t... K>(std::index_sequence<K...>) {
-        return std::array<void (*)(void*, void**), unit_count>{&fill_unit<K>...};
-    }(std::make_index_sequence<unit_count>{});
-
-    // Records the first object of every let below n.
-    template <class T>
-    static void find_lets(T& n, std::array<void*, unit_count>& found) {
-        if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&](auto& operand) {
-                    using O = std::remove_cvref_t<decltype(operand)>;
-                    if constexpr (is_let_v<O>) {
-                        void*& slot = found[index_of_v<O, heads>];
-                        if (slot != nullptr) return;
-                        slot = &operand;
-                    }
-                    find_lets(operand, found);
-                }(get_operand<I>(n.operands)),
-                ...);
-        }(std::make_index_sequence<node_traits<T>::arity>{});
-    }
-
-    // Writes the objects of n's body in post-order; returns the next free entry.
-    template <class T>
-    static void** fill_body(T& n, void** out) {
-        if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&](auto& operand) {
-                    if constexpr (!is_let_v<std::remove_cvref_t<decltype(operand)>>) out = fill_body(operand, out);
-                }(get_operand<I>(n.operands)),
-                ...);
-        }(std::make_index_sequence<node_traits<T>::arity>{});
-        if constexpr (is_expr_v<T>) *out = &n.op;
-        else if constexpr (is_let_v<T>) *out = nullptr;
-        else *out = &n;
-        return out + 1;
-    }
+    static constexpr auto fillers = []<class... H>(type_list<H...>) {
+        return std::array<void (*)(void*, void**), unit_count>{&detail::fill_unit<H>...};
+    }(heads{});
 };
 
 /// The let Let inside n: the first copy of it on the way down (copies of a let are equal).

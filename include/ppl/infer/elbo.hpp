@@ -84,6 +84,21 @@ auto scoped_kl(const Site& site) {
 template <class S>
 struct lays_out_blocks : std::bool_constant<(estimator_traits<estimator_of<S>>::column_blocks > 1)> {};
 
+// A sum built left to right from optional terms (a std::tuple of none or one), without tuple_cat:
+// (summing{a} | std::tuple{b} | std::tuple{}).value is a + b.
+template <class T>
+struct summing {
+    T value;
+};
+template <class T>
+summing<T> operator|(summing<T> sum, std::tuple<>) {
+    return sum;
+}
+template <class T, class X>
+auto operator|(summing<T> sum, std::tuple<X> term) {
+    return summing<decltype(sum.value + std::get<0>(term))>{sum.value + std::get<0>(term)};
+}
+
 // Keeps the sites whose estimator does not train in elbo(...) (with filter_t).
 template <class S>
 struct untrained_by_elbo : std::bool_constant<!estimator_traits<estimator_of<S>>::trains_elbo> {};
@@ -122,10 +137,11 @@ private:
     }();
 
     // The site's surrogate (its estimator's score terms), or nothing for an estimator without one.
+    // The cost is a template, so that only an estimator that reads it builds it.
     template <class Site, class Global, class Terms>
     static auto surrogate(const Site& site, const Terms& terms, baseline_state* state) {
         using E = estimator_of<Site>;
-        const auto cost = [&] { return detail::downstream_cost<Site>(Global{}, terms); };
+        const auto cost = [&]<class = void>() { return detail::downstream_cost<Site>(Global{}, terms); };
         if constexpr (requires { E::elbo_surrogate(site, cost, state); }) return std::tuple{E::elbo_surrogate(site, cost, state)};
         else return std::tuple<>{};
     }
@@ -159,9 +175,9 @@ private:
                 }();
                 auto terms = std::tuple_cat(reconstruction, kls);
                 using global_terms = decltype(detail::after_false(std::index_sequence_for<Observations...>{}, global_sites{}));
-                auto surrogates = std::tuple_cat(surrogate<S, global_terms>(detail::find_site<S>(nll, sites_type{}), terms, states + index_of_v<S, sites_type>)...);
-                if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
-                else return loss + std::apply(detail::sum_all, surrogates);
+                return (detail::summing<decltype(loss)>{loss} | ... |
+                        surrogate<S, global_terms>(detail::find_site<S>(nll, sites_type{}), terms, states + index_of_v<S, sites_type>))
+                    .value;
             }(sites_type{});
         }
     }
