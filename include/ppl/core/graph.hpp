@@ -66,7 +66,7 @@ template <class Scalar>
 struct slot_rule_set {
     using rule_fn = void (*)(pass_buffers<Scalar>&, const std::size_t*);
     rule_fn bind = nullptr, forward = nullptr, backward = nullptr;
-    std::string_view name{};
+    std::string_view name{};  // what an error message calls the slot: its op
 };
 
 template <class N, class P, class Scalar>
@@ -415,7 +415,6 @@ private:
         return out;
     }();
 
-    using rule_fn = void (*)(buffers_type&, const std::size_t*);
     using rules_row = detail::slot_rule_set<scalar>;
     static constexpr auto rules = []<class... H>(type_list<H...>) {
         std::array<rules_row, slot_count> out{};
@@ -424,12 +423,6 @@ private:
         return out;
     }(typename sched::heads{});
 
-    // What an error message calls each slot: its op and the let it sits in.
-    static constexpr auto slot_names = [] {
-        std::array<std::string_view, slot_count> out{};
-        for (std::size_t i = 0; i < slot_count; ++i) out[i] = rules[i].name;
-        return out;
-    }();
     enum class slot_kind : unsigned char { computed, input, parameter, other };
     static constexpr auto slot_kinds = [] {
         std::array<slot_kind, slot_count> out{};
@@ -490,8 +483,8 @@ private:
 
     std::string describe_slot(std::size_t i) {
         const std::string layer = layer_of(i);
-        if (layer.empty()) return detail::message("node '", slot_names[i], "' (", i + 1, " of ", slot_count, ")", place_of(i));
-        return detail::message(layer, " (node '", slot_names[i], "', ", i + 1, " of ", slot_count, ")", place_of(i));
+        if (layer.empty()) return detail::message("node '", rules[i].name, "' (", i + 1, " of ", slot_count, ")", place_of(i));
+        return detail::message(layer, " (node '", rules[i].name, "', ", i + 1, " of ", slot_count, ")", place_of(i));
     }
 
     buffers_type buffers() {

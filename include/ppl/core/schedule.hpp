@@ -164,9 +164,6 @@ struct let_table {
     }
 };
 
-template <class T>
-constexpr std::size_t arity_of = node_traits<T>::arity;
-
 // The largest arity in T's body (1 at least).
 template <class T>
 constexpr std::size_t body_max_arity() {
@@ -236,16 +233,15 @@ void fill_unit(void* head, void** out) {
     fill_body(*static_cast<H*>(head), out);
 }
 
-// Records the first object of every let below n (Pointer: void* or const void*), by the unit its
-// name has in `lets`.
-template <class T, class Pointer, std::size_t Units>
-void find_lets(T& n, std::array<Pointer, Units>& found, const let_table<Units>& lets) {
+// Records the first object of every let below n, by the unit its name has in `lets`.
+template <class T, std::size_t Units>
+void find_lets(T& n, std::array<void*, Units>& found, const let_table<Units>& lets) {
     if constexpr (node_traits<T>::arity > 0) [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
             [&](auto& operand) {
                 using O = std::remove_cvref_t<decltype(operand)>;
                 if constexpr (is_let_v<O>) {
-                    Pointer& slot = found[lets.unit_of(O::name)];
+                    void*& slot = found[lets.unit_of(O::name)];
                     if (slot != nullptr) return;
                     slot = &operand;
                 }
