@@ -62,10 +62,6 @@ int main(int argc, char** argv) {
                       << " step_us=" << 1e6 * seconds / steps << (skip_allreduce ? " skip_allreduce=1" : "") << std::endl;
         return 0;
     } catch (const ppl::error& e) {
-        // One write, so the line cannot interleave with mpirun's own report of the abort.
-        const std::string line = "error (process " + std::to_string(world.rank()) + " of " + std::to_string(world.size()) +
-                                 "): " + e.what() + "\n";
-        std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
-        world.abort(1);
+        world.abort_with_error(e.what());
     }
 }

@@ -44,3 +44,37 @@ TEST_CASE("let: nested lets and a parameter used twice", "[core][let]") {
     CHECK(g.result()(0, 0) == Approx(f * f).epsilon(1e-14));
     CHECK(w.grad(0, 0) == Approx(2 * f * df).epsilon(1e-14));
 }
+
+TEST_CASE("let: a reference by name reads the let's value and adds to its adjoint", "[core][let]") {
+    basic_parameter<double> a("a", 2, 2);
+    a.value << 0.1, -0.2, 0.3, 0.4;
+    auto e = let<"e">(exp(param(a)));
+    // L = sum(e * 2 + e_ref * e_ref), e = exp(a): dL/da = (2 + 2 e) e, as with the let used three times
+    auto loss = sum(e * 2.0 + reference_to(e) * reference_to(e));
+    static_assert(std::is_same_v<decltype(reference_to(e)), let_reference<"e", true>>);
+    graph g{loss};
+    g.value_and_grad();
+    const Eigen::MatrixXd v = a.value.array().exp();
+    CHECK(g.result()(0, 0) == Approx((2.0 * v.array() + v.array().square()).sum()).epsilon(1e-14));
+    const Eigen::MatrixXd expected = ((2.0 + 2.0 * v.array()) * v.array()).matrix();
+    CHECK((a.grad - expected).cwiseAbs().maxCoeff() < 1e-12);
+    // a reference is one slot that shares the let's buffers: exp is still evaluated once
+    graph plain{sum(e * 2.0 + e * e)};
+    plain.forward();
+    g.forward();
+    CHECK(g.evaluations() == plain.evaluations());
+}
+
+TEST_CASE("let: let_index finds every let below a root in one walk", "[core][let]") {
+    basic_parameter<double> a("a", 1, 1);
+    a.value(0, 0) = 0.5;
+    auto inner = let<"inner">(param(a) * 3.0);
+    auto outer = let<"outer">(exp(inner) + inner);
+    const auto root = sum(outer * outer);
+    const let_index<std::remove_cvref_t<decltype(root)>> found(root);
+    const auto& o = found.get<decltype(outer)>();
+    const auto& i = found.get<decltype(inner)>();
+    // the first copies on the way down: the left operand of outer * outer, and the one in its exp
+    CHECK(&o == &get_operand<0>(get_operand<0>(root.operands).operands));
+    CHECK(&i == &get_operand<0>(get_operand<0>(get_operand<0>(o.operands).operands).operands));
+}

@@ -21,8 +21,11 @@ TEST_CASE("model_sites: the likelihoods' sites and the sites their priors read, 
     // m is found inside z's prior, not in the likelihood, and it is the site the user wrote
     auto nll = let<"elbo:nll">(std::apply(detail::sum_all, detail::reconstruction_terms(std::tuple{observed})));
     STATIC_REQUIRE(!depends_on_v<decltype(nll), decltype(m)>);
-    const auto& found = detail::find_site<decltype(m)>(nll, sites{});
+    const let_index<decltype(nll)> lets(nll);
+    const auto& found = detail::find_site<decltype(m)>(lets, sites{});
     CHECK(std::remove_cvref_t<decltype(found)>::name == std::string_view{"m"});
+    // z is in the likelihood: the index hands out its copy there
+    CHECK(&detail::find_site<decltype(z)>(lets, sites{}) == &lets.get<decltype(z)>());
     CHECK(detail::describe_sites(sites{}, false) ==
           "site=m dist=normal estimator=pathwise kl=analytic\nsite=z dist=normal estimator=pathwise kl=analytic\n");
     CHECK(detail::describe_sites(sites{}, true) ==

@@ -49,7 +49,7 @@ struct storage_node<let_node<Name, Operand, Info>> : storage_node<Operand> {};
 // another scalar type has been reported, and the report stays the only error).
 template <class S, class P>
 using operand_kind_t = operand_kind<
-    std::conditional_t<is_expr_v<S>, void,
+    std::conditional_t<is_expr_v<S> || is_let_reference_v<S>, void,
                        std::conditional_t<is_input_v<S>, any_input, std::conditional_t<is_parameter_leaf_v<S>, parameter_leaf<P>, S>>>,
     node_traits<S>::needs_grad>;
 
@@ -78,7 +78,7 @@ constexpr slot_rule_set<Scalar> rules_of() {
         r.bind = &rules::template bind<Scalar>;
         r.forward = &rules::template forward<Scalar>;
         if constexpr (node_traits<N>::needs_grad) r.backward = &rules::template backward<Scalar>;
-    } else if constexpr (is_let_v<N>) {
+    } else if constexpr (is_let_v<N> || is_let_reference_v<N>) {
         r.bind = &leaf_rules<shared_slot>::template bind<Scalar>;
     } else if constexpr (is_input_v<N>) {
         r.bind = &leaf_rules<any_input>::template bind<Scalar>;
@@ -155,6 +155,9 @@ class graph {
     static constexpr bool well_formed = !let_name_clash_v<Root>;
     using sched = schedule<std::conditional_t<well_formed, Root, constant_leaf>>;
     static constexpr std::size_t slot_count = sched::size;
+    static_assert(sched::references_resolved,
+                  "ppl: a let_reference names a let that the expression does not compute before it; a reference "
+                  "reads a let that the expression also holds itself, outside the reference's own let.");
     static constexpr const auto& facts = sched::facts;
 
     // The input read by each slot ("" if none), then the distinct inputs in first-use order.

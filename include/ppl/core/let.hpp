@@ -11,6 +11,13 @@ template <fixed_string Name, node Operand>
     return {{{std::forward<Operand>(operand)}}, {}};
 }
 
+/// The let `l` used again by name (see let_reference): the same value and, with the let's
+/// gradient flag, the same adjoint, for an expression that also holds `l` itself.
+template <fixed_string Name, class Operand, class Info>
+[[nodiscard]] constexpr auto reference_to(const let_node<Name, Operand, Info>&) {
+    return let_reference<Name, node_traits<Operand>::needs_grad>{};
+}
+
 }  // namespace ppl
 
 namespace ppl {

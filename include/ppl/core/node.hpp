@@ -81,6 +81,15 @@ struct let_node {
     [[no_unique_address]] Info info{};
 };
 
+/// A use of the let named Name by its name alone, for library code that adds readers of a let
+/// which the expression already holds: its type stays short however large the let's expression is.
+/// The let must be evaluated before the reference (the graph checks), and its value must be
+/// computed by an op. NeedsGrad repeats the let's, since the type does not hold the let.
+template <fixed_string Name, bool NeedsGrad>
+struct let_reference {
+    static constexpr std::string_view name = Name.view();
+};
+
 // ---- traits --------------------------------------------------------------------------------------
 
 template <class T>
@@ -142,6 +151,14 @@ struct node_traits<let_node<Name, Operand, Info>> {
     static constexpr bool needs_grad = node_traits<Operand>::needs_grad;
 };
 
+template <fixed_string Name, bool NeedsGrad>
+struct node_traits<let_reference<Name, NeedsGrad>> {
+    static constexpr bool is_node = true;
+    static constexpr bool is_leaf = true;
+    static constexpr std::size_t arity = 0;
+    static constexpr bool needs_grad = NeedsGrad;
+};
+
 /// Anything that can sit in the expression graph.
 template <class T>
 concept node = node_traits<std::remove_cvref_t<T>>::is_node;
@@ -155,6 +172,11 @@ template <class T>
 inline constexpr bool is_let_v = false;
 template <fixed_string Name, class Operand, class Info>
 inline constexpr bool is_let_v<let_node<Name, Operand, Info>> = true;
+
+template <class T>
+inline constexpr bool is_let_reference_v = false;
+template <fixed_string Name, bool NeedsGrad>
+inline constexpr bool is_let_reference_v<let_reference<Name, NeedsGrad>> = true;
 
 template <class T>
 inline constexpr auto let_name_of = nullptr;
@@ -189,7 +211,7 @@ using operand_t = std::remove_cvref_t<decltype(get_operand<I>(std::declval<Node&
 template <class Node>
 [[nodiscard]] constexpr std::string_view node_name() {
     if constexpr (is_expr_v<Node>) return std::remove_cvref_t<decltype(std::declval<Node>().op)>::name;
-    else if constexpr (is_let_v<Node>) return "let";
+    else if constexpr (is_let_v<Node> || is_let_reference_v<Node>) return "let";
     else if constexpr (is_input_v<Node>) return "input";
     else if constexpr (is_parameter_leaf_v<Node>) return "parameter";
     else if constexpr (is_state_leaf_v<Node>) return "state";

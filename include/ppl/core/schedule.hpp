@@ -146,6 +146,7 @@ template <std::size_t MaxArity>
 struct slot_facts {
     std::size_t arity = 0;
     bool is_let = false, is_expr = false, is_input = false, is_parameter = false;
+    bool is_reference = false;  // a let_reference: is_let too, its operand the named let's slot
     std::string_view input_name{};
     /// The slot of each operand (a let operand: the last slot of its unit).
     std::array<std::size_t, MaxArity> operands{};
@@ -194,6 +195,11 @@ constexpr slot_facts<MaxArity> facts_of(std::size_t i, const let_table<Units>& l
     f.arity = node_traits<N>::arity;
     f.is_let = is_let_v<N>, f.is_expr = is_expr_v<N>, f.is_input = is_input_v<N>, f.is_parameter = is_parameter_leaf_v<N>;
     if constexpr (is_input_v<N>) f.input_name = N::name;
+    if constexpr (is_let_reference_v<N>) {
+        // shares the named let's slot, like a let; an unknown name points past the schedule
+        const std::size_t unit = lets.unit_of(N::name);
+        f.is_let = f.is_reference = true, f.arity = 1, f.operands[0] = unit < lets.lets ? lets.slots[unit] : std::size_t(-1);
+    }
     [&]<std::size_t... K>(std::index_sequence<K...>) {
         ((f.operands[K] = operand_slot_of<N, K>(i, lets)), ...);
     }(std::make_index_sequence<node_traits<N>::arity>{});
@@ -223,7 +229,7 @@ void** fill_body(T& n, void** out) {
             ...);
     }(std::make_index_sequence<node_traits<T>::arity>{});
     if constexpr (is_expr_v<T>) *out = &n.op;
-    else if constexpr (is_let_v<T>) *out = nullptr;
+    else if constexpr (is_let_v<T> || is_let_reference_v<T>) *out = nullptr;
     else *out = &n;
     return out + 1;
 }
@@ -318,8 +324,15 @@ public:
     /// The slot whose buffers hold each slot's value: a let shares its operand's buffers.
     static constexpr std::array<std::size_t, size> storage = [] {
         std::array<std::size_t, size> out{};
-        for (std::size_t s = 0; s < size; ++s) out[s] = facts[s].is_let ? out[facts[s].operands[0]] : s;
+        for (std::size_t s = 0; s < size; ++s) out[s] = facts[s].is_let && facts[s].operands[0] < s ? out[facts[s].operands[0]] : s;
         return out;
+    }();
+
+    /// True when every let_reference names a let evaluated before it whose value an op computes.
+    static constexpr bool references_resolved = [] {
+        for (std::size_t s = 0; s < size; ++s)
+            if (facts[s].is_reference && (facts[s].operands[0] >= s || !facts[storage[s]].is_expr)) return false;
+        return true;
     }();
 
     /// The unit of the let named Name, or unit_count if there is none.
@@ -345,6 +358,32 @@ private:
     static constexpr auto fillers = []<class... H>(type_list<H...>) {
         return std::array<void (*)(void*, void**), unit_count>{&detail::fill_unit<H>...};
     }(heads{});
+};
+
+/// Every let below a root, found by one walk over its expression: one function per node type,
+/// where a search per let would instantiate one function per (let, node on its path) pair.
+template <class Root>
+class let_index {
+    using sched = schedule<Root>;
+
+public:
+    explicit let_index(const Root& root) {
+        // the walk only records addresses; get() hands them out as const again
+        auto& walked = const_cast<Root&>(root);
+        if constexpr (is_let_v<Root>) found_[sched::lets.unit_of(Root::name)] = &walked;
+        detail::find_lets(walked, found_, sched::lets);
+    }
+
+    /// The let Let below the root (the first copy on the way down; copies of a let are equal).
+    template <class Let>
+    [[nodiscard]] const Let& get() const {
+        constexpr std::size_t unit = sched::find_let(Let::name);
+        static_assert(unit < sched::unit_count, "ppl: internal: let_index::get of a let that the root does not hold.");
+        return *static_cast<const Let*>(found_[unit]);
+    }
+
+private:
+    std::array<void*, sched::unit_count> found_{};
 };
 
 /// The let Let inside n: the first copy of it on the way down (copies of a let are equal).

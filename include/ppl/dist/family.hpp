@@ -8,7 +8,9 @@
 //   rsample<Site>(settings, params...)      a pathwise sample (reparameterizable families);
 //   draw<Site>(settings, params...)         a sample with no gradient path (score function);
 //   relaxed<Site>(settings, params..., tau) and hard_rule(settings), the op that turns a relaxed
-//   sample into its discrete value                              (relaxable families).
+//   sample into its discrete value                              (relaxable families);
+//   refuse_estimator<E>(), a consteval function whose static_assert replaces the estimator's own
+//   message when the family refuses an estimator override (advice that only the family knows).
 #include <cmath>
 #include <string_view>
 #include <tuple>
@@ -22,6 +24,12 @@
 #include "ppl/ops/stop_gradient.hpp"
 
 namespace ppl {
+
+namespace detail {
+// false, but dependent on its arguments: a static_assert that fires only where instantiated
+template <class...>
+inline constexpr bool always_false = false;
+}  // namespace detail
 
 /// Where a family's values live.
 enum class value_support { real, positive, interval, unit_interval, one_hot, binary, count };

@@ -37,6 +37,15 @@ struct subset_family {
     static constexpr auto param_names = std::tuple{fixed_string{"logits"}};
     using settings = subset_settings;
 
+    // Every override it refuses gets one message, which points at the relaxed top-k.
+    template <class Estimator>
+    static consteval void refuse_estimator() {
+        static_assert(detail::always_false<Estimator>,
+                      "ppl: a subset site (ordered k items) has no reparameterization and no closed-form KL for a relaxed "
+                      "sample, so in an ELBO it takes score_function<moving_average> (its default): drop the override. "
+                      "Outside an ELBO, relaxed_top_k(...) or straight_through_top_k(...) give relaxed top-k gradients.");
+    }
+
     static auto log_prob(subset_settings s, const auto& logits, auto&& z) {
         return make_expr(ops::plackett_luce_log_prob_op{s.k}, logits, std::forward<decltype(z)>(z));
     }

@@ -11,11 +11,6 @@
 
 namespace ppl {
 
-namespace detail {
-template <class...>
-inline constexpr bool always_false = false;
-}  // namespace detail
-
 /// An estimator E states, as static members:
 ///   name                                 its name in describe() and on command lines
 ///   accepts<Family>                      whether it applies to the family, from the family's traits
@@ -88,12 +83,15 @@ struct estimator_traits {
                   "ppl: an estimator's samples_per_point must be >= 0 (0: any) and its column_blocks >= 1.");
 };
 
-/// The compile error of an estimator that does not apply to a family: the estimator's own
-/// refuse<Family>(), else a general message. The instantiation context names both types.
+/// The compile error of an estimator that does not apply to a family: the family's own
+/// refuse_estimator<E>(), else the estimator's refuse<Family>(), else a general message. The
+/// instantiation context names both types.
 template <class E, class Family>
 struct refusal {
     static consteval bool raise() {
-        if constexpr (requires { E::template refuse<Family>(); })
+        if constexpr (requires { Family::template refuse_estimator<E>(); })
+            Family::template refuse_estimator<E>();
+        else if constexpr (requires { E::template refuse<Family>(); })
             E::template refuse<Family>();
         else
             static_assert(detail::always_false<E, Family>,

@@ -38,6 +38,26 @@ constexpr bool contains_node() {
 // a + b + ... over one or more terms.
 inline constexpr auto sum_all = [](const auto& first, const auto&... rest) { return (first + ... + rest); };
 
+// A sum built left to right from optional terms (a std::tuple of none or one), without tuple_cat:
+// (summing<no_terms>{} | std::tuple{a} | std::tuple{} | std::tuple{b}).value is a + b.
+struct no_terms {};
+template <class T>
+struct summing {
+    T value;
+};
+template <class T>
+summing<T> operator|(summing<T> sum, std::tuple<>) {
+    return sum;
+}
+template <class X>
+summing<X> operator|(summing<no_terms>, std::tuple<X> term) {
+    return {std::get<0>(std::move(term))};
+}
+template <class T, class X>
+auto operator|(summing<T> sum, std::tuple<X> term) {
+    return summing<decltype(sum.value + std::get<0>(term))>{sum.value + std::get<0>(term)};
+}
+
 // Flags over a tuple of terms, one per term, as a type (a value array as a template argument of a
 // lambda's local trips g++ 12, which conflates such arrays across instantiations).
 template <bool... Flags>
@@ -87,23 +107,25 @@ constexpr bool multiplies_score() {
 // site's weight holds one column per data point; a global site's is one number, the per-data-point
 // cost mean_batch(local terms) + (1/N) (global terms).
 template <class Site, bool... Global, class... Terms>
-auto downstream_cost(term_flags<Global...>, const std::tuple<Terms...>& terms) {
+auto downstream_cost(term_flags<Global...>, const std::tuple<Terms...>&) {
     static_assert(sizeof...(Global) == sizeof...(Terms), "ppl: internal: one scope flag per cost term.");
     constexpr bool any_local = (false || ... || (multiplies_score<Terms, Site>() && !Global));
     constexpr bool any_global = (false || ... || (multiplies_score<Terms, Site>() && Global));
     static_assert(any_local || any_global, "ppl: internal: a score-function site with no cost term downstream of it.");
     using local_terms = term_flags<(multiplies_score<Terms, Site>() && !Global)...>;
     using global_terms = term_flags<(multiplies_score<Terms, Site>() && Global)...>;
+    // the terms by name: the loss holds them, and a surrogate's type stays the size of its site
+    const std::tuple<decltype(reference_to(std::declval<const Terms&>()))...> named{};
     if constexpr (!is_global_site_v<Site>) {
         static_assert(!any_global, "ppl: a global site's q or prior reads a local site; a value drawn once per "
                                    "dataset cannot depend on one data point's draw: make both sites global.");
-        return sum_kept(local_terms{}, terms);
+        return sum_kept(local_terms{}, named);
     } else if constexpr (!any_global) {
-        return batch_mean(sum_kept(local_terms{}, terms));
+        return batch_mean(sum_kept(local_terms{}, named));
     } else if constexpr (!any_local) {
-        return global_weight_input * sum_kept(global_terms{}, terms);
+        return global_weight_input * sum_kept(global_terms{}, named);
     } else {
-        return batch_mean(sum_kept(local_terms{}, terms)) + global_weight_input * sum_kept(global_terms{}, terms);
+        return batch_mean(sum_kept(local_terms{}, named)) + global_weight_input * sum_kept(global_terms{}, named);
     }
 }
 

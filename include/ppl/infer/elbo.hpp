@@ -84,21 +84,6 @@ auto scoped_kl(const Site& site) {
 template <class S>
 struct lays_out_blocks : std::bool_constant<(estimator_traits<estimator_of<S>>::column_blocks > 1)> {};
 
-// A sum built left to right from optional terms (a std::tuple of none or one), without tuple_cat:
-// (summing{a} | std::tuple{b} | std::tuple{}).value is a + b.
-template <class T>
-struct summing {
-    T value;
-};
-template <class T>
-summing<T> operator|(summing<T> sum, std::tuple<>) {
-    return sum;
-}
-template <class T, class X>
-auto operator|(summing<T> sum, std::tuple<X> term) {
-    return summing<decltype(sum.value + std::get<0>(term))>{sum.value + std::get<0>(term)};
-}
-
 // Keeps the sites whose estimator does not train in elbo(...) (with filter_t).
 template <class S>
 struct untrained_by_elbo : std::bool_constant<!estimator_traits<estimator_of<S>>::trains_elbo> {};
@@ -137,11 +122,12 @@ private:
     }();
 
     // The site's surrogate (its estimator's score terms), or nothing for an estimator without one.
-    // The cost is a template, so that only an estimator that reads it builds it.
+    // The cost is a template whose call depends on its own parameter T, so that only an estimator
+    // that reads it builds it (a call that did not depend on T would be resolved with the lambda).
     template <class Site, class Global, class Terms>
     static auto surrogate(const Site& site, const Terms& terms, baseline_state* state) {
         using E = estimator_of<Site>;
-        const auto cost = [&]<class = void>() { return detail::downstream_cost<Site>(Global{}, terms); };
+        const auto cost = [&]<class T = Site>() { return detail::downstream_cost<T>(Global{}, terms); };
         if constexpr (requires { E::elbo_surrogate(site, cost, state); }) return std::tuple{E::elbo_surrogate(site, cost, state)};
         else return std::tuple<>{};
     }
@@ -153,7 +139,8 @@ private:
             return batch_mean(nll);
         } else {
             return [&]<class... S>(type_list<S...>) {
-                auto kls = std::tuple{let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::scoped_kl(detail::find_site<S>(nll, sites_type{})))...};
+                const let_index<decltype(nll)> found(nll);
+                auto kls = std::tuple{let<concat(fixed_string{"elbo:kl."}, let_name_of<S>)>(detail::scoped_kl(detail::find_site<S>(found, sites_type{})))...};
                 using local_sites = detail::term_flags<!is_global_site_v<S>...>;
                 using global_sites = detail::term_flags<is_global_site_v<S>...>;
                 // the per-data-point part: one column per data point (and per sample and block)
@@ -175,9 +162,12 @@ private:
                 }();
                 auto terms = std::tuple_cat(reconstruction, kls);
                 using global_terms = decltype(detail::after_false(std::index_sequence_for<Observations...>{}, global_sites{}));
-                return (detail::summing<decltype(loss)>{loss} | ... |
-                        surrogate<S, global_terms>(detail::find_site<S>(nll, sites_type{}), terms, states + index_of_v<S, sites_type>))
-                    .value;
+                // the surrogates (whose values are zero) are summed on their own, so that no partial sum
+                // holds the loss's type; the loss comes first, so that its lets precede their readers
+                auto surrogates = (detail::summing<detail::no_terms>{} | ... |
+                                   surrogate<S, global_terms>(detail::find_site<S>(found, sites_type{}), terms, states + index_of_v<S, sites_type>));
+                if constexpr (std::is_same_v<decltype(surrogates), detail::summing<detail::no_terms>>) return loss;
+                else return loss + surrogates.value;
             }(sites_type{});
         }
     }

@@ -78,14 +78,17 @@ private:
         auto reconstruction = detail::reconstruction_terms(observed);
         auto nll = let<"elbo:nll">(std::apply(detail::sum_all, reconstruction));
         return [&]<class... S>(type_list<S...>) {
+            [[maybe_unused]] const let_index<decltype(nll)> found(nll);  // (unused without sites)
             auto log_w = [&] {
                 if constexpr (sizeof...(S) == 0) return let<"iwae:log_w">(-nll);
-                else return let<"iwae:log_w">((detail::site_log_ratio(detail::find_site<S>(nll, sites_type{})) + ...) - nll);
+                else return let<"iwae:log_w">((detail::site_log_ratio(detail::find_site<S>(found, sites_type{})) + ...) - nll);
             }();
             auto loss = batch_mean(-let<"iwae:bound">(log_mean_exp(log_w, samples)));
-            auto surrogates = std::tuple_cat(surrogate(detail::find_site<S>(nll, sites_type{}), log_w, samples)...);
-            if constexpr (std::tuple_size_v<decltype(surrogates)> == 0) return loss;
-            else return loss + std::apply(detail::sum_all, surrogates);
+            // the surrogates read the weights by name, so that their types stay the size of a site
+            auto surrogates = (detail::summing<detail::no_terms>{} | ... |
+                               surrogate(detail::find_site<S>(found, sites_type{}), reference_to(log_w), samples));
+            if constexpr (std::is_same_v<decltype(surrogates), detail::summing<detail::no_terms>>) return loss;
+            else return loss + surrogates.value;
         }(sites_type{});
     }
 

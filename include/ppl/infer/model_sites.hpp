@@ -69,11 +69,11 @@ constexpr bool prior_reads() {
     return std::is_base_of_v<let_key<Let>, members<typename prior_lets_t<Holder>::lets>>;
 }
 
-// The site S: in the likelihoods' expression, or else in the prior of a site that reads it.
+// The site S: in the likelihoods' expression (indexed once), or else in the prior of a site that reads it.
 template <class S, class Root, class... Known>
-const S& find_site(const Root& root, type_list<Known...> known) {
+const S& find_site(const let_index<Root>& root, type_list<Known...> known) {
     if constexpr (depends_on_v<Root, S>) {
-        return find_let<S>(root);
+        return root.template get<S>();
     } else {
         static constexpr std::array<bool, sizeof...(Known)> reads{prior_reads<Known, S>()...};
         static_assert(any_of(reads), "ppl: internal: a site that neither the likelihoods nor any prior reads.");

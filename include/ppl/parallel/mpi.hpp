@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -77,6 +78,15 @@ public:
     [[noreturn]] void abort(int code) const {
         MPI_Abort(MPI_COMM_WORLD, code);
         std::exit(code);  // (MPI_Abort does not return; this keeps [[noreturn]] honest)
+    }
+
+    /// Prints `error (process r of N): <message>` and ends every process of the job with code 1.
+    [[noreturn]] void abort_with_error(std::string_view message) const {
+        // One write, so the line cannot interleave with mpirun's own report of the abort.
+        const std::string line =
+            "error (process " + std::to_string(rank_) + " of " + std::to_string(size_) + "): " + std::string(message) + "\n";
+        std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
+        abort(1);
     }
 
     /// The sum over the ranks of one value per rank, on every rank.
@@ -270,11 +280,7 @@ int run_with_mpi(Body&& body) {
             std::cerr << "error: " << e.what() << "\n";
             return 1;
         }
-        // One write, so the line cannot interleave with mpirun's own report of the abort.
-        const std::string line = "error (process " + std::to_string(world.rank()) + " of " + std::to_string(world.size()) +
-                                 "): " + e.what() + "\n";
-        std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
-        world.abort(1);
+        world.abort_with_error(e.what());
     }
 }
 
