@@ -31,7 +31,7 @@ def slope(points):
 
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
-for (label, compiler), rs in sorted(series.items()):
+for (label, compiler), rs in series.items():  # in the order the CSV lists them
     done = sorted((int(r["sites"]), float(r["seconds"]), float(r["peak_mib"]) / 1024) for r in rs if r["status"] == "ok")
     cut = sorted((int(r["sites"]), float(r["seconds"])) for r in rs if r["status"] != "ok")
     style = "-o" if label != "before" else "--s"
@@ -68,7 +68,7 @@ def cell(label, compiler, model):
     return "not run"
 
 
-labels = sorted({r["label"] for r in all_rows}, key=lambda l: l != "before")
+labels = list(dict.fromkeys(r["label"] for r in all_rows))  # in the order the CSV lists them
 compilers = sorted({r["compiler"] for r in all_rows}, reverse=True)
 columns = [(c, l) for c in compilers for l in labels]
 print("| model | " + " | ".join(f"{c} {l}" for c, l in columns) + " |")
