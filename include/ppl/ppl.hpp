@@ -87,6 +87,7 @@
 #include "ppl/estimators/arm.hpp"
 #include "ppl/estimators/conditional_relaxation.hpp"
 #include "ppl/estimators/disarm.hpp"
+#include "ppl/estimators/enumerate.hpp"
 #include "ppl/estimators/gumbel_softmax.hpp"
 #include "ppl/estimators/pathwise.hpp"
 #include "ppl/estimators/policy.hpp"

@@ -329,6 +329,14 @@ public:
         return values_[sched::storage[slot]];
     }
 
+    /// The shape let Name takes for the inputs bound now. Binds them (shapes and buffers); runs no
+    /// pass. An objective reads it to lay out a batch by the shape of a site (enumerate).
+    template <fixed_string Name>
+    [[nodiscard]] shape bound_shape() {
+        bind_if_needed();
+        return shapes_[sched::storage[let_slot<Name>()]];
+    }
+
     /// d loss / d (the value of let Name) from the last backward(); zero when the loss does not
     /// depend on it (e.g. a control variate reads how the loss responds to a random site).
     template <fixed_string Name>

@@ -20,6 +20,9 @@ namespace ppl {
 ///                                        not apply and what to write instead
 ///   samples_per_point                    the samples per data point it needs (0: any)
 ///   column_blocks                        column blocks per sample that its value lays out (1)
+///   counts_blocks                        whether the objective counts its column blocks when it binds a
+///                                        batch, with count_values(site, value shape, limit), and weighs
+///                                        each column's terms by block_weight(site) (false; enumerate)
 ///   global_sites                         whether a global site (one draw per dataset) may use it (false)
 ///   reads_temperature                    whether its value reads the step's tau (false)
 ///   soft_training_value                  whether the trained value is a relaxed bound, so that
@@ -54,6 +57,10 @@ struct estimator_traits {
     static constexpr Eigen::Index column_blocks = [] {
         if constexpr (requires { E::column_blocks; }) return Eigen::Index{E::column_blocks};
         else return Eigen::Index{1};
+    }();
+    static constexpr bool counts_blocks = [] {
+        if constexpr (requires { E::counts_blocks; }) return bool{E::counts_blocks};
+        else return false;
     }();
     static constexpr bool global_sites = [] {
         if constexpr (requires { E::global_sites; }) return bool{E::global_sites};

@@ -53,6 +53,7 @@ struct baseline_state {
     bool started = false;       // false until the first step has set the average
     double decay = 0.9;         // beta of the moving average
     Eigen::Index samples = 1;   // K samples per data point (columns k * B + i)
+    Eigen::Index enumerated = 0;  // enumerate: V joint values, one column block each (0: the site is drawn)
     control_variate_state control{};
 };
 

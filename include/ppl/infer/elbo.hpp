@@ -48,6 +48,7 @@ struct elbo_settings {
     double baseline_decay = 0.9; // beta of moving-average baselines
     double control_rate = 0.01;  // Adam's step size for learned control variates (rebar's eta and tau)
     Eigen::Index dataset_size = 0;  // N, the data points of the whole dataset (needed by global sites)
+    Eigen::Index max_enumerated = 1024;  // the most joint values an enumerated site may lay the batch out for
 };
 
 namespace detail {
@@ -80,9 +81,11 @@ auto scoped_kl(const Site& site) {
     }
 }
 
-// Keeps the sites whose estimator lays out its own column blocks per data point (with filter_t).
+// Keeps the sites whose estimator lays out its own column blocks per data point (with filter_t): a
+// fixed number of them, or as many as the objective counts when it binds a batch (enumerate).
 template <class S>
-struct lays_out_blocks : std::bool_constant<(estimator_traits<estimator_of<S>>::column_blocks > 1)> {};
+struct lays_out_blocks : std::bool_constant<(estimator_traits<estimator_of<S>>::column_blocks > 1 ||
+                                             estimator_traits<estimator_of<S>>::counts_blocks)> {};
 
 // Keeps the sites whose estimator does not train in elbo(...) (with filter_t).
 template <class S>
@@ -120,6 +123,12 @@ private:
         if constexpr (has_blocked_sites) return estimator_traits<estimator_of<at_t<0, blocked_sites_type>>>::column_blocks;
         else return Eigen::Index{1};
     }();
+    // True when the blocks are counted at bind time, one per joint value of the site, each column's
+    // terms weighed by the estimator's block_weight (enumerate).
+    static constexpr bool counts_blocks = [] {
+        if constexpr (has_blocked_sites) return estimator_traits<estimator_of<at_t<0, blocked_sites_type>>>::counts_blocks;
+        else return false;
+    }();
 
     // The site's surrogate (its estimator's score terms), or nothing for an estimator without one.
     // The cost is a template whose call depends on its own parameter T, so that only an estimator
@@ -150,7 +159,11 @@ private:
                     } else {
                         auto kl = let<"elbo:kl">(detail::sum_kept(local_sites{}, kls));
                         // an estimator's own blocks: it weighs which of them are the model's cost
-                        if constexpr (has_blocked_sites)
+                        if constexpr (counts_blocks) {
+                            using S0 = at_t<0, blocked_sites_type>;
+                            return (nll + input<"beta">() * kl) *
+                                   let<"elbo:block_weight">(estimator_of<S0>::block_weight(detail::find_site<S0>(found, sites_type{})));
+                        } else if constexpr (has_blocked_sites)
                             return nll * estimator_of<at_t<0, blocked_sites_type>>::block_cost_weight() + input<"beta">() * kl;
                         else return nll + input<"beta">() * kl;
                     }
@@ -205,20 +218,24 @@ public:
         if (settings_.samples < 1) fail("elbo samples per data point is ", settings_.samples, "; it must be at least 1");
         check_samples(sites_type{});
         static_assert(blocked_sites_type::size <= 1 && (!has_blocked_sites || detail::all_pathwise_or_blocked(sites_type{})),
-                      "ppl: a model with a site whose estimator lays out its own column blocks (a conditional relaxation) "
-                      "may hold only pathwise sites besides it (one such site per model): its blocks would mix with "
-                      "another discrete estimator's samples.");
+                      "ppl: a model with a site whose estimator lays out its own column blocks (enumerate, or a "
+                      "conditional relaxation such as rebar) may hold only pathwise sites besides it (one such site per "
+                      "model): its blocks would mix with another discrete estimator's samples, and that estimator's "
+                      "cost would not be weighed by the blocks. Enumerate the discrete site and keep the others pathwise.");
         static_assert(!(has_global_sites && has_blocked_sites),
-                      "ppl: a model with a site whose estimator lays out its own column blocks per data point (a "
-                      "conditional relaxation) has no place for a global site's single draw: make the other sites local.");
+                      "ppl: a model with a site whose estimator lays out its own column blocks per data point (enumerate, "
+                      "or a conditional relaxation) has no place for a global site's single draw: make the other sites local.");
         if (settings_.dataset_size < 0) fail("dataset size is ", settings_.dataset_size, "; it must be at least 1 (or 0 when not given)");
         if (has_global_sites && settings_.dataset_size < 1)
             fail("the model has a global site, whose KL enters once per dataset: give the dataset size, "
                  "elbo(elbo_settings{.dataset_size = N}, ...); got ", settings_.dataset_size);
         if constexpr (has_blocked_sites)
             if (settings_.samples != 1)
-                fail("a ", estimator_of<at_t<0, blocked_sites_type>>::name, " site lays out its own ", column_blocks,
+                fail("a ", estimator_of<at_t<0, blocked_sites_type>>::name, " site lays out its own ",
+                     counts_blocks ? std::string("column") : std::to_string(column_blocks),
                      " blocks per data point: build the objective with samples = 1; got ", settings_.samples, " samples");
+        if (settings_.max_enumerated < 1)
+            fail("max_enumerated is ", settings_.max_enumerated, "; it must be at least 1");
         if (!(settings_.baseline_decay >= 0 && settings_.baseline_decay < 1))
             fail("baseline decay is ", settings_.baseline_decay, "; it must lie in [0, 1)");
         if (!(settings_.control_rate >= 0) || !std::isfinite(settings_.control_rate))
@@ -273,6 +290,7 @@ public:
     template <class Batch, class Noise>
     step_result forward(const Batch& batch, Noise& noise, step_options options = {}) {
         set_options(options);
+        count_site_blocks(batch.cols(), [&] { bind_data(batch); });
         bind_settings(batch.cols());
         bind_data(batch);
         return run(batch.cols(), noise);
@@ -286,7 +304,9 @@ public:
     template <class Noise>
     step_result forward(input_span inputs, Noise& noise, step_options options = {}) {
         set_options(options);
-        const Eigen::Index points = detail::bind_named_inputs(graph_, inputs, settings_.samples * column_blocks, named_buffers_);
+        const auto bind = [&] { return detail::bind_named_inputs(graph_, inputs, copies(), named_buffers_); };
+        if constexpr (counts_blocks) count_site_blocks(detail::bind_named_inputs(graph_, inputs, 1, named_buffers_), bind);
+        const Eigen::Index points = bind();
         bind_settings(points);
         return run(points, noise);
     }
@@ -373,9 +393,12 @@ private:
         double loss = 0;
         if constexpr (std::is_same_v<std::remove_cvref_t<Noise>, random_stream>) loss = graph_.forward(stream_noise{&noise});
         else loss = graph_.forward(noise);
-        // with an estimator's own blocks, block 0 holds the exact samples: the model's value
+        // with an estimator's own blocks, block 0 holds the exact samples: the model's value; with
+        // counted blocks, the weighted mean over all of them is
         const auto scored = [&](const matrix& m) {
-            return static_cast<double>(m.leftCols(has_blocked_sites ? points : m.cols()).mean());
+            if constexpr (counts_blocks)
+                return static_cast<double>((m.array() * graph_.template value<"elbo:block_weight">().array()).mean());
+            else return static_cast<double>(m.leftCols(has_blocked_sites ? points : m.cols()).mean());
         };
         check_site_columns(sites_type{}, points);
         double nll = scored(graph_.template value<"elbo:nll">()), kl = 0;
@@ -418,9 +441,33 @@ private:
     template <class Batch>
     void bind_data(const Batch& batch) {
         constexpr auto name = input_name_of<data_input>;
-        const Eigen::Index copies = settings_.samples * column_blocks;
-        if (copies == 1) graph_.template set<name>(batch);
-        else graph_.template set<name>(detail::replicate_columns(batch, copies, replicated_));
+        if (copies() == 1) graph_.template set<name>(batch);
+        else graph_.template set<name>(detail::replicate_columns(batch, copies(), replicated_));
+    }
+
+    // The copies of each data point a step lays out: K samples, times the estimator's blocks.
+    Eigen::Index copies() const {
+        if constexpr (counts_blocks) return states_[index_of_v<at_t<0, blocked_sites_type>, sites_type>].enumerated;
+        else return settings_.samples * column_blocks;
+    }
+
+    // Counts the blocks of a site that lays out one per joint value (enumerate), when the batch size
+    // changes: binds one copy of the batch (bind_one_copy), reads the site's shape, and asks its
+    // estimator for the count (a ppl::error past settings_.max_enumerated).
+    template <class BindOneCopy>
+    void count_site_blocks([[maybe_unused]] Eigen::Index points, [[maybe_unused]] BindOneCopy&& bind_one_copy) {
+        if constexpr (counts_blocks) {
+            using S = at_t<0, blocked_sites_type>;
+            Eigen::Index& count = states_[index_of_v<S, sites_type>].enumerated;
+            if (count > 0 && points == counted_points_) return;
+            count = 1;
+            bind_settings(points);
+            bind_one_copy();
+            const shape value = graph_.template bound_shape<let_name_of<S>>();
+            count = 0;  // until counted, so that an error leaves the next step to count again
+            count = estimator_of<S>::count_values(find_let<S>(graph_.expression()), value, settings_.max_enumerated);
+            counted_points_ = points;
+        }
     }
 
     elbo_settings settings_;
@@ -431,6 +478,7 @@ private:
     matrix global_weight_ = matrix::Ones(1, 1);  // 1/N for the global sites' KL terms
     std::vector<matrix> named_buffers_;  // the named inputs' copies when a step lays out several
     std::array<std::vector<matrix>, site_count> estimator_inputs_;  // what each site's estimator binds each step
+    Eigen::Index counted_points_ = 0;  // the batch size an enumerated site's blocks were counted for
 };
 
 /// The negative ELBO of the observations' model, with default settings.
