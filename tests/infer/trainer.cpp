@@ -420,3 +420,76 @@ TEST_CASE("trainer: limit, threads, and a checkpoint of another model", "[infer]
     auto bound = iwae(2, observe(bernoulli_logits(dec(sample<"z">(normal(enc(xs), 0.5), std_normal()))), xs));
     CHECK_THROWS_WITH((trainer{bound, {.kl_warmup_epochs = 1}}), Catch::Contains("no KL term to weigh"));
 }
+
+namespace {
+
+// Four binary prototypes with bits flipped at rate 0.1; point j has class j mod 4. Returns the images,
+// their one-hot labels and a mask of `observed` (0 or 1) for every point.
+struct prototype_data {
+    Eigen::MatrixXf x, y, mask;
+};
+prototype_data prototype_points(Eigen::Index n, float observed, std::uint64_t seed) {
+    random_stream rng{seed}, shapes{99};
+    Eigen::MatrixXf prototypes(12, 4);
+    for (Eigen::Index i = 0; i < prototypes.size(); ++i) prototypes(i) = shapes.uniform() < 0.5 ? 1.0f : 0.0f;
+    prototype_data d{Eigen::MatrixXf(12, n), Eigen::MatrixXf::Zero(4, n), Eigen::MatrixXf::Constant(1, n, observed)};
+    for (Eigen::Index j = 0; j < n; ++j) {
+        d.y(j % 4, j) = 1;
+        for (Eigen::Index r = 0; r < 12; ++r) d.x(r, j) = rng.uniform() < 0.1 ? 1.0f - prototypes(r, j % 4) : prototypes(r, j % 4);
+    }
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("trainer: a labelled set joins every step (semi-supervised), and names the classes", "[infer][trainer]") {
+    random_stream init{21};
+    dense enc{12, 4, init, "enc"}, dec{4, 12, init, "dec"};
+    auto x = data<"x">();
+    auto y = sample<"y", enumerate>(partly_observed<"y">(categorical(enc(x), 1), 1.0), uniform_categorical());
+    auto objective = elbo(observe(bernoulli_logits(dec(y)), x));
+    // the unlabelled points' labels are unknown: zeros, masked out
+    prototype_data train = prototype_points(400, 0, 1), labelled = prototype_points(8, 1, 2), test = prototype_points(200, 0, 3);
+    train.y.setZero();
+    const Eigen::MatrixXf test_labels = test.y;
+    test.y.setZero();
+    trainer fit{objective, {.epochs = 30, .batch = 40, .seed = 3, .adam = {.lr = 0.05}, .progress = false, .labelled_batch = 4}};
+    std::ostringstream lines;
+    const auto epochs = fit.run({{"x", train.x}, {"y", train.y}, {"y_observed", train.mask}},
+                                {{"x", labelled.x}, {"y", labelled.y}, {"y_observed", labelled.mask}},
+                                {{"x", test.x}, {"y", test.y}, {"y_observed", test.mask}}, lines);
+    REQUIRE(epochs.size() == 30);
+    CHECK(epochs.back().steps == 300);  // an epoch is a pass over the unlabelled set: 400 / 40 steps
+    CHECK(epochs.back().test_neg_elbo < epochs.front().test_neg_elbo);
+    // two labelled points per class name the clusters: q(y | x) classifies the test set
+    graph classify{sum(let<"logits">(enc(input<"x">())))};
+    classify.set<"x">(test.x);
+    classify.forward();
+    const Eigen::MatrixXf& logits = classify.value<"logits">();
+    double correct = 0;
+    for (Eigen::Index j = 0; j < test.x.cols(); ++j) {
+        Eigen::Index predicted = 0, actual = 0;
+        logits.col(j).maxCoeff(&predicted);
+        test_labels.col(j).maxCoeff(&actual);
+        correct += predicted == actual;
+    }
+    CHECK(correct / static_cast<double>(test.x.cols()) > 0.95);
+
+    // what a labelled set must match
+    trainer wrong{objective, {.epochs = 1, .batch = 40, .progress = false, .labelled_batch = 9}};
+    CHECK_THROWS_WITH(wrong.run({{"x", train.x}, {"y", train.y}, {"y_observed", train.mask}},
+                                {{"x", labelled.x}, {"y", labelled.y}, {"y_observed", labelled.mask}},
+                                {{"x", test.x}, {"y", test.y}, {"y_observed", test.mask}}, lines),
+                      Catch::Contains("labelled_batch is 9 but the labelled set holds 8 points"));
+    trainer none{objective, {.epochs = 1, .batch = 40, .progress = false}};
+    CHECK_THROWS_WITH(none.run({{"x", train.x}, {"y", train.y}, {"y_observed", train.mask}},
+                               {{"x", labelled.x}, {"y", labelled.y}, {"y_observed", labelled.mask}},
+                               {{"x", test.x}, {"y", test.y}, {"y_observed", test.mask}}, lines),
+                      Catch::Contains("labelled_batch >= 1"));
+    trainer swapped{objective, {.epochs = 1, .batch = 40, .progress = false, .labelled_batch = 4}};
+    CHECK_THROWS_WITH(swapped.run({{"x", train.x}, {"y", train.y}, {"y_observed", train.mask}},
+                                  {{"x", labelled.x}, {"y_observed", labelled.mask}, {"y", labelled.y}},
+                                  {{"x", test.x}, {"y", test.y}, {"y_observed", test.mask}}, lines),
+                      Catch::Contains("same order"));
+    CHECK_THROWS_WITH((trainer{objective, {.labelled_batch = -1}}), Catch::Contains("labelled_batch is -1"));
+}

@@ -33,6 +33,7 @@
 #include "ppl/infer/model_sites.hpp"
 #include "ppl/infer/named_inputs.hpp"
 #include "ppl/infer/observe.hpp"
+#include "ppl/infer/partly_observed.hpp"
 #include "ppl/infer/sample.hpp"
 #include "ppl/infer/step.hpp"
 #include "ppl/ops/arithmetic.hpp"
@@ -118,6 +119,11 @@ public:
     static constexpr bool has_global_sites = global_sites_type::size > 0;
     static constexpr bool has_local_sites = global_sites_type::size < site_count;
 
+    /// The sites observed for some data points (partly_observed), whose -alpha log q(y | x) the
+    /// loss adds on those points.
+    using partly_observed_sites_type = filter_t<detail::is_partly_observed, sites_type>;
+    static constexpr bool has_partly_observed_sites = partly_observed_sites_type::size > 0;
+
 private:
     static constexpr Eigen::Index column_blocks = [] {
         if constexpr (has_blocked_sites) return estimator_traits<estimator_of<at_t<0, blocked_sites_type>>>::column_blocks;
@@ -141,6 +147,18 @@ private:
         else return std::tuple<>{};
     }
 
+    // term + the classification terms of the partly observed sites (term alone without them).
+    template <class Term, class Index>
+    static auto with_classification(Term&& term, const Index& found) {
+        if constexpr (!has_partly_observed_sites) {
+            return std::forward<Term>(term);
+        } else {
+            return [&]<class... O>(type_list<O...>) {
+                return (std::forward<Term>(term) + ... + detail::classification_term(detail::find_site<O>(found, sites_type{})));
+            }(partly_observed_sites_type{});
+        }
+    }
+
     static auto build(const std::tuple<Observations...>& observed, baseline_state* states) {
         auto reconstruction = detail::reconstruction_terms(observed);
         auto nll = let<"elbo:nll">(std::apply(detail::sum_all, reconstruction));
@@ -161,11 +179,11 @@ private:
                         // an estimator's own blocks: it weighs which of them are the model's cost
                         if constexpr (counts_blocks) {
                             using S0 = at_t<0, blocked_sites_type>;
-                            return (nll + input<"beta">() * kl) *
+                            return (with_classification(nll + input<"beta">() * kl, found)) *
                                    let<"elbo:block_weight">(estimator_of<S0>::block_weight(detail::find_site<S0>(found, sites_type{})));
                         } else if constexpr (has_blocked_sites)
-                            return nll * estimator_of<at_t<0, blocked_sites_type>>::block_cost_weight() + input<"beta">() * kl;
-                        else return nll + input<"beta">() * kl;
+                            return with_classification(nll * estimator_of<at_t<0, blocked_sites_type>>::block_cost_weight() + input<"beta">() * kl, found);
+                        else return with_classification(nll + input<"beta">() * kl, found);
                     }
                 }();
                 auto loss = [&] {

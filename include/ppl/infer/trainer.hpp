@@ -103,6 +103,7 @@ struct trainer_options {
     process_group* processes = nullptr;  // data-parallel: the processes training together (ppl/parallel/mpi.hpp); none: this one alone
     int threads = 0;              // set_threads(threads) for the run (0: leave the setting alone)
     Eigen::Index limit = 0;       // train on the first `limit` data points only (0: all)
+    Eigen::Index labelled_batch = 0;  // run(train, labelled, test): labelled points added to every step's batch
 
     // Schedules, as functions of the optimiser's step count (0 for the first step).
     std::function<double(std::int64_t)> temperature{};  // tau of relaxed sites, e.g. exponential_temperature{} (none: 1)
@@ -194,6 +195,17 @@ public:
                                   const std::function<void(const epoch_record&)>& after_epoch = {}) {
         return run_sets(std::span<const named_data>(train), std::span<const named_data>(test), lines, after_epoch);
     }
+    /// Semi-supervised training (Kingma et al.'s M2): every step's batch is options.batch points of
+    /// `train` followed by options.labelled_batch points drawn afresh from `labelled` (a pure function
+    /// of the seed and the step, so a resume continues it). An epoch is a pass over `train`. Both
+    /// sets name the same inputs, e.g. {"x", X}, {"y", Y}, {"y_observed", M} with M = 0 in `train`
+    /// and 1 in `labelled` (see partly_observed). One process only.
+    template <std::size_t N>
+    std::vector<epoch_record> run(const named_data (&train)[N], const named_data (&labelled)[N], const named_data (&test)[N],
+                                  std::ostream& lines = std::cout, const std::function<void(const epoch_record&)>& after_epoch = {}) {
+        return run_sets(std::span<const named_data>(train), std::span<const named_data>(test), lines, after_epoch,
+                        std::span<const named_data>(labelled));
+    }
     /// Training without a test set: the epoch line holds the training value and the evaluation
     /// callback's metrics.
     template <std::size_t N>
@@ -233,7 +245,7 @@ private:
     // data source of an earlier one.
     struct run_guard {
         training_loop& loop;
-        ~run_guard() { loop.loader_ = nullptr, loop.generated_ = nullptr; }
+        ~run_guard() { loop.loader_ = nullptr, loop.generated_ = nullptr, loop.labelled_.clear(); }
     };
     struct test_input_data {
         const Eigen::MatrixXf* data = nullptr;
@@ -243,7 +255,9 @@ private:
     };
 
     PPL_INLINE std::vector<epoch_record> run_sets(std::span<const named_data> train, std::span<const named_data> test,
-                                                  std::ostream& lines, const std::function<void(const epoch_record&)>& after_epoch);
+                                                  std::ostream& lines, const std::function<void(const epoch_record&)>& after_epoch,
+                                                  std::span<const named_data> labelled = {});
+    PPL_INLINE void add_labelled(random_stream& transform_stream);
     PPL_INLINE void prepare_sets(std::span<const named_data> train, std::span<const named_data> test);
     PPL_INLINE std::vector<epoch_record> train_epochs(int epochs, std::ostream& lines,
                                                       const std::function<void(const epoch_record&)>& after_epoch);
@@ -285,6 +299,8 @@ private:
     std::vector<Eigen::MatrixXf> limited_;       // the first `limit` columns of each training input
     std::vector<test_input_data> test_;
     std::vector<Eigen::MatrixXf> global_;        // the step's transformed or generated inputs
+    std::vector<std::reference_wrapper<const Eigen::MatrixXf>> labelled_;  // the labelled set, per input (M2)
+    std::vector<Eigen::Index> labelled_order_;   // scratch: the step's draw of labelled points
     std::vector<const Eigen::MatrixXf*> batch_;  // the step's global batch, per input
     std::vector<Eigen::MatrixXf> columns_;       // this process's columns of it (several processes)
     std::vector<Eigen::MatrixXf> test_chunks_;
@@ -440,9 +456,26 @@ PPL_INLINE std::vector<epoch_record> training_loop::run(const generated_data& da
 
 PPL_INLINE std::vector<epoch_record> training_loop::run_sets(std::span<const named_data> train, std::span<const named_data> test,
                                                              std::ostream& lines,
-                                                             const std::function<void(const epoch_record&)>& after_epoch) {
+                                                             const std::function<void(const epoch_record&)>& after_epoch,
+                                                             std::span<const named_data> labelled) {
     const run_guard guard{*this};
     prepare_sets(train, test);
+    if (!labelled.empty()) {
+        if (processes() > 1) fail("trainer: a labelled set (semi-supervised training) runs in one process only");
+        if (options_.labelled_batch < 1)
+            fail("trainer: a labelled set needs labelled_batch >= 1 labelled points per step; got ", options_.labelled_batch);
+        for (std::size_t k = 0; k < labelled.size(); ++k) {
+            if (labelled[k].name != train[k].name)
+                fail("trainer: the labelled set must name the training set's inputs in the same order; input ", k + 1, " is '",
+                     labelled[k].name, "' there and '", train[k].name, "' in the training set");
+            if (labelled[k].data.rows() != train[k].data.rows() || labelled[k].data.cols() != labelled[0].data.cols())
+                fail("trainer: the labelled input '", labelled[k].name, "' is ", labelled[k].data.rows(), " x ", labelled[k].data.cols(),
+                     "; it needs the training input's ", train[k].data.rows(), " rows and one column per labelled point");
+            labelled_.emplace_back(std::cref(labelled[k].data));
+        }
+        if (labelled[0].data.cols() < options_.labelled_batch)
+            fail("trainer: labelled_batch is ", options_.labelled_batch, " but the labelled set holds ", labelled[0].data.cols(), " points");
+    }
     batches loader(sources_, options_.batch);
     loader_ = &loader;
     return train_epochs(options_.epochs, lines, after_epoch);
@@ -603,6 +636,7 @@ PPL_INLINE void training_loop::next_batch(std::int64_t k, random_stream& transfo
     loader_->get(static_cast<Eigen::Index>(k));
     global_.resize(names_.size());
     batch_.resize(names_.size());
+    if (!labelled_.empty()) return add_labelled(transform_stream);
     for (std::size_t i = 0; i < names_.size(); ++i) {
         if (options_.transform.apply && options_.transform.changes(names_[i])) {
             global_[i] = loader_->input(i);
@@ -611,6 +645,25 @@ PPL_INLINE void training_loop::next_batch(std::int64_t k, random_stream& transfo
         } else {
             batch_[i] = &loader_->input(i);
         }
+    }
+}
+
+// The step's batch with labelled points after the loader's (semi-supervised): labelled_batch points
+// drawn without replacement by a stream keyed on the step, then the transform over the whole batch.
+PPL_INLINE void training_loop::add_labelled(random_stream& transform_stream) {
+    const Eigen::Index count = labelled_[0].get().cols(), extra = options_.labelled_batch, points = loader_->input(0).cols();
+    random_stream pick = keyed_stream(options_.seed, optimiser_.steps(), 7);
+    labelled_order_.resize(static_cast<std::size_t>(count));
+    for (Eigen::Index j = 0; j < count; ++j) labelled_order_[static_cast<std::size_t>(j)] = j;
+    for (Eigen::Index j = 0; j < extra; ++j)
+        std::swap(labelled_order_[static_cast<std::size_t>(j)], labelled_order_[static_cast<std::size_t>(j + static_cast<Eigen::Index>(pick.below(static_cast<std::uint32_t>(count - j))))]);
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+        const Eigen::MatrixXf& from = labelled_[i].get();
+        global_[i].resize(from.rows(), points + extra);
+        global_[i].leftCols(points) = loader_->input(i);
+        for (Eigen::Index j = 0; j < extra; ++j) global_[i].col(points + j) = from.col(labelled_order_[static_cast<std::size_t>(j)]);
+        if (options_.transform.apply && options_.transform.changes(names_[i])) options_.transform.apply(global_[i], transform_stream);
+        batch_[i] = &global_[i];
     }
 }
 
@@ -747,6 +800,7 @@ PPL_INLINE trainer_options training_loop::checked(trainer_options o) {
     if (o.average_from < 0) fail("trainer: average_from is ", o.average_from, "; it must be 0 (off) or an epoch >= 1");
     if (o.threads < 0) fail("trainer: threads is ", o.threads, "; it must be at least 1 (or 0 to leave the setting alone)");
     if (o.limit < 0) fail("trainer: limit is ", o.limit, "; it must be 0 (all data) or more");
+    if (o.labelled_batch < 0) fail("trainer: labelled_batch is ", o.labelled_batch, "; it must be 0 (no labelled set) or more");
     if (!(o.kl_warmup_epochs >= 0) || !std::isfinite(o.kl_warmup_epochs))
         fail("trainer: kl_warmup_epochs is ", o.kl_warmup_epochs, "; it must be a finite number >= 0");
     if (o.evaluation_batch < 0 || o.likelihood_samples < 0 || o.likelihood_points < 0 || o.likelihood_columns < 1)
