@@ -7,6 +7,7 @@
 #include "ppl/core/adjoint.hpp"
 #include "ppl/core/error.hpp"
 #include "ppl/core/node.hpp"
+#include "ppl/core/shape.hpp"
 
 namespace ppl::ops {
 
